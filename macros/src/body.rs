@@ -1,0 +1,304 @@
+//! Rewrites the generator's body: each `yield_!`, `yield_catch_!`, `raise_!`,
+//! `yield_from_!` and `co!` becomes a call on the body's hidden handle.
+//!
+//! The handle is an identifier with `Span::mixed_site()`, so user code cannot
+//! name it; these macros are the only way to reach it. Code that runs in
+//! another scope (a closure, a nested `async` block, a nested `fn`) cannot
+//! suspend the generator: a generator macro there is replaced by a
+//! `compile_error!` that says why and what to write instead.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Macro, Stmt};
+
+/// The hidden handle's name.
+pub fn handle() -> Ident {
+    Ident::new("__agen_co", Span::mixed_site())
+}
+
+/// Where a generator macro was found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Body,
+    Closure,
+    AsyncBlock,
+    NestedFn,
+}
+
+/// The macros this pass owns, by the last segment of their path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GenMacro {
+    Yield,
+    YieldCatch,
+    Raise,
+    YieldFrom,
+    Co,
+}
+
+impl GenMacro {
+    fn of(mac: &Macro) -> Option<Self> {
+        let last = mac.path.segments.last()?;
+        Some(match last.ident.to_string().as_str() {
+            "yield_" => GenMacro::Yield,
+            "yield_catch_" => GenMacro::YieldCatch,
+            "raise_" => GenMacro::Raise,
+            "yield_from_" => GenMacro::YieldFrom,
+            "co" => GenMacro::Co,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            GenMacro::Yield => "yield_!",
+            GenMacro::YieldCatch => "yield_catch_!",
+            GenMacro::Raise => "raise_!",
+            GenMacro::YieldFrom => "yield_from_!",
+            GenMacro::Co => "co!",
+        }
+    }
+}
+
+/// Macros whose tokens belong to another generator: never rewritten here.
+fn is_nested_generator(mac: &Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "async_gen")
+}
+
+fn has_generator_attr(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "async_generator")
+    })
+}
+
+/// Rewrites `block` in place.
+pub fn rewrite(block: &mut syn::Block) {
+    Rewriter { scope: Scope::Body }.visit_block_mut(block);
+}
+
+struct Rewriter {
+    scope: Scope,
+}
+
+impl Rewriter {
+    fn nested<T>(&mut self, scope: Scope, node: &mut T, visit: impl FnOnce(&mut Self, &mut T)) {
+        // A scope nested in a closure or fn stays in the outer, stricter one.
+        let outer = self.scope;
+        if outer == Scope::Body || scope == Scope::NestedFn {
+            self.scope = scope;
+        }
+        visit(self, node);
+        self.scope = outer;
+    }
+
+    /// The expansion of one generator macro, or `None` for other macros.
+    fn expand(&self, mac: &Macro) -> Option<TokenStream> {
+        let kind = GenMacro::of(mac)?;
+        let path = &mac.path;
+        Some(
+            match expand_call(kind, mac.tokens.clone(), mac.span(), self.scope) {
+                // Naming the user's macro path (an arm that expands to nothing)
+                // keeps their `use agen::yield_;` a used import.
+                Ok(tokens) => quote_spanned!(mac.span()=> { #path!(@__agen_used); #tokens }),
+                Err(err) => err.to_compile_error(),
+            },
+        )
+    }
+}
+
+impl VisitMut for Rewriter {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Macro(m) => {
+                if let Some(tokens) = self.expand(&m.mac) {
+                    *expr = Expr::Verbatim(tokens);
+                } else if !is_nested_generator(&m.mac) {
+                    m.mac.tokens = self.rewrite_tokens(m.mac.tokens.clone());
+                }
+            }
+            Expr::Closure(c) => self.nested(Scope::Closure, c, |v, c| {
+                visit_mut::visit_expr_closure_mut(v, c)
+            }),
+            Expr::Async(a) => self.nested(Scope::AsyncBlock, a, |v, a| {
+                visit_mut::visit_expr_async_mut(v, a)
+            }),
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        if let Stmt::Macro(m) = stmt {
+            if let Some(tokens) = self.expand(&m.mac) {
+                let semi = m.semi_token;
+                *stmt = Stmt::Expr(Expr::Verbatim(tokens), semi);
+            } else if !is_nested_generator(&m.mac) {
+                m.mac.tokens = self.rewrite_tokens(m.mac.tokens.clone());
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
+    }
+
+    fn visit_item_mut(&mut self, item: &mut syn::Item) {
+        // A nested `#[async_generator]` fn has its own handle.
+        if let syn::Item::Fn(f) = item {
+            if has_generator_attr(&f.attrs) {
+                return;
+            }
+        }
+        self.nested(Scope::NestedFn, item, |v, i| {
+            visit_mut::visit_item_mut(v, i)
+        });
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if !has_generator_attr(&f.attrs) {
+            visit_mut::visit_impl_item_fn_mut(self, f);
+        }
+    }
+}
+
+impl Rewriter {
+    /// Another macro's tokens (`println!("{}", yield_!(1))`): rewrite
+    /// `name!(..)` sequences found among them, recursively.
+    fn rewrite_tokens(&self, tokens: TokenStream) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = TokenStream::new();
+        let mut i = 0;
+        while i < trees.len() {
+            if let (
+                TokenTree::Ident(ident),
+                Some(TokenTree::Punct(bang)),
+                Some(TokenTree::Group(group)),
+            ) = (&trees[i], trees.get(i + 1), trees.get(i + 2))
+            {
+                let preceded_by_path =
+                    i > 0 && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == ':');
+                // `path::yield_!(..)` inside another macro's tokens is left alone.
+                if bang.as_char() == '!' && !preceded_by_path {
+                    let mac: Option<Macro> = syn::parse2(quote!(#ident #bang #group)).ok();
+                    if let Some(mac) = mac {
+                        if let Some(expanded) = self.expand(&mac) {
+                            out.extend(Some(TokenTree::Group(Group::new(
+                                Delimiter::None,
+                                expanded,
+                            ))));
+                            i += 3;
+                            continue;
+                        }
+                        if is_nested_generator(&mac) {
+                            out.extend(trees[i..i + 3].iter().cloned());
+                            i += 3;
+                            continue;
+                        }
+                    }
+                }
+            }
+            match &trees[i] {
+                TokenTree::Group(g) => {
+                    let mut inner = Group::new(g.delimiter(), self.rewrite_tokens(g.stream()));
+                    inner.set_span(g.span());
+                    out.extend(Some(TokenTree::Group(inner)));
+                }
+                other => out.extend(Some(other.clone())),
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
+/// The code for one generator macro found in `scope`.
+fn expand_call(
+    kind: GenMacro,
+    args: TokenStream,
+    span: Span,
+    scope: Scope,
+) -> syn::Result<TokenStream> {
+    let co = handle();
+    let name = kind.name();
+    match (scope, kind) {
+        (Scope::Body, _) | (Scope::Closure | Scope::AsyncBlock, GenMacro::Co) => {}
+        (Scope::Closure, _) => {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` cannot be used inside a closure: a closure is a separate function and cannot suspend the generator\n\
+                     help: write the loop in the generator body itself, or move the code into a helper `async fn` that takes `co!()` (an `agen::Yielder`) and calls `.yield_(v).await` on it"
+                ),
+            ));
+        }
+        (Scope::AsyncBlock, _) => {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` cannot be used inside a nested `async` block: the block is a separate future that could outlive the generator's step\n\
+                     help: write the code directly in the generator body, or yield from the block's items with `yield_from_!(async_gen!(yield = T => {{ .. }}))`"
+                ),
+            ));
+        }
+        (Scope::NestedFn, _) => {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "`{name}` cannot be used inside a nested `fn`: it belongs to the enclosing generator\n\
+                     help: make the nested function an `async fn` that takes `co: agen::Yielder<'_, T>` and calls `co.yield_(v).await`, then call it with `helper(co!()).await`"
+                ),
+            ));
+        }
+    }
+    let at = |tokens: TokenStream| -> TokenStream {
+        // The call's own tokens sit at the macro's span, so type errors in
+        // what it returns point at the user's `yield_!(..)`.
+        quote_spanned!(span=> #tokens)
+    };
+    Ok(match kind {
+        GenMacro::Co => {
+            if !args.is_empty() {
+                return Err(syn::Error::new_spanned(args, "`co!()` takes no arguments"));
+            }
+            at(quote_spanned!(span=> #co.reborrow()))
+        }
+        GenMacro::Yield | GenMacro::YieldCatch | GenMacro::Raise | GenMacro::YieldFrom => {
+            if args.is_empty() {
+                let example = match kind {
+                    GenMacro::Yield => {
+                        "`yield_!(value)`; for a generator of `()`, write `yield_!(())`"
+                    }
+                    GenMacro::YieldCatch => "`yield_catch_!(value)`",
+                    GenMacro::Raise => {
+                        "`raise_!(thrown)` with an `agen::Thrown` or the body's error"
+                    }
+                    _ => "`yield_from_!(inner)` with another generator or a `Stream`",
+                };
+                return Err(syn::Error::new(
+                    span,
+                    format!("`{name}` needs an argument: write {example}"),
+                ));
+            }
+            let arg: Expr = syn::parse2(args.clone()).map_err(|e| {
+                syn::Error::new(e.span(), format!("`{name}` takes one expression: {e}"))
+            })?;
+            let method = Ident::new(
+                match kind {
+                    GenMacro::Yield => "yield_",
+                    GenMacro::YieldCatch => "yield_catch",
+                    GenMacro::Raise => "raise",
+                    _ => "yield_from",
+                },
+                span,
+            );
+            match kind {
+                GenMacro::Raise => quote_spanned!(span=> match #co.#method(#arg).await {}),
+                _ => quote_spanned!(span=> #co.#method(#arg).await),
+            }
+        }
+    })
+}

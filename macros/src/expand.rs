@@ -1,0 +1,158 @@
+//! Builds the generator: the function for the attribute, the expression for
+//! `async_gen!`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
+
+use crate::args::Args;
+use crate::body;
+use crate::output::Output;
+
+/// The generator value: `AsyncGen::with_kind(kind, move |co| async move { .. })`.
+///
+/// `prelude` runs first inside the body (the moved-in arguments).
+pub fn generator(
+    args: &Args,
+    output: &Output,
+    prelude: TokenStream,
+    mut block: syn::Block,
+) -> TokenStream {
+    body::rewrite(&mut block);
+    let hidden = Span::mixed_site();
+    let co = body::handle();
+    let yield_ty = &args.yield_ty;
+    let send_ty = send_ty(args);
+    let err_ty = output.error_ty();
+    let ret_ty = &output.ty;
+    let kind = output.kind_expr();
+    let stmts = &block.stmts;
+    let ret = quote_spanned!(hidden=> __agen_ret);
+    quote_spanned! {hidden=>
+        ::agen::__private::AsyncGen::<#yield_ty, #send_ty, #err_ty, _, _, _>::with_kind(
+            #kind,
+            move |mut #co: ::agen::__private::Co<#yield_ty, #send_ty, #err_ty>| async move {
+                #prelude
+                #[allow(unused_mut, unused_variables)]
+                let mut #co = #co.yielder();
+                #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                let #ret: #ret_ty = { #(#stmts)* };
+                #[allow(unreachable_code)]
+                #ret
+            },
+        )
+    }
+}
+
+fn send_ty(args: &Args) -> TokenStream {
+    match &args.send_ty {
+        Some(ty) => ty.to_token_stream(),
+        None => quote!(()),
+    }
+}
+
+/// `#[async_generator(..)] async fn` → `fn .. -> impl AsyncGenerator + FusedStream`.
+pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
+    let mut errors = Vec::new();
+    if item.sig.asyncness.is_none() {
+        errors.push(syn::Error::new_spanned(
+            item.sig.fn_token,
+            "#[async_generator] goes on an `async fn`: write `async fn`, the body may `.await` and `yield_!`",
+        ));
+    }
+    if let Some(c) = &item.sig.constness {
+        errors.push(syn::Error::new_spanned(
+            c,
+            "an async generator cannot be a `const fn`",
+        ));
+    }
+    if let Some(v) = &item.sig.variadic {
+        errors.push(syn::Error::new_spanned(
+            v,
+            "an async generator cannot be variadic",
+        ));
+    }
+    item.sig.asyncness = None;
+
+    let written = match &item.sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => {
+            if let Type::ImplTrait(t) = &**ty {
+                errors.push(syn::Error::new_spanned(
+                    t,
+                    "write the body's return type here, not the generator's: `-> ()` (or nothing), `-> Result<T, E>`, or `-> T`; the macro makes the function return `impl AsyncGenerator`",
+                ));
+            }
+            Some((**ty).clone())
+        }
+    };
+    let output = Output::new(written);
+    let ret_span = match &item.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => item.sig.ident.span(),
+    };
+
+    // Arguments move into the body future, as they do for an `async fn`.
+    let mut prelude = TokenStream::new();
+    for (i, input) in item.sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(r) => {
+                let self_token = &r.self_token;
+                prelude.extend(quote!(#[allow(unused_variables)] let _ = &#self_token;));
+            }
+            FnArg::Typed(arg) => {
+                let pat = (*arg.pat).clone();
+                match &*arg.pat {
+                    Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
+                        let name = &id.ident;
+                        let mut_token = &id.mutability;
+                        prelude.extend(quote!(#[allow(unused_mut)] let #mut_token #name = #name;));
+                        if let Pat::Ident(id) = &mut *arg.pat {
+                            id.mutability = None;
+                        }
+                    }
+                    _ => {
+                        let name = format_ident!("__agen_arg{}", i, span = Span::mixed_site());
+                        prelude.extend(quote!(let #pat = #name;));
+                        *arg.pat = Pat::Ident(syn::PatIdent {
+                            attrs: Vec::new(),
+                            by_ref: None,
+                            mutability: None,
+                            ident: name,
+                            subpat: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    let yield_ty = &args.yield_ty;
+    let send_ty = send_ty(args);
+    let ret_ty = output.return_ty();
+    let err_ty = output.error_ty();
+    let item_ty = output.item_ty(yield_ty);
+    // `impl` at a mixed-site span gets this crate's edition (2024): the
+    // opaque type captures every lifetime of the signature.
+    let impl_token = quote_spanned!(Span::mixed_site()=> impl);
+    let signature_ty: Type = syn::parse2(quote_spanned! {ret_span=>
+        #impl_token ::agen::AsyncGenerator<Yield = #yield_ty, Send = #send_ty, Return = #ret_ty, Error = #err_ty>
+            + ::agen::__private::FusedStream<Item = #item_ty>
+    })
+    .unwrap_or_else(|_| syn::parse_quote!(()));
+    item.sig.output = ReturnType::Type(Default::default(), Box::new(signature_ty));
+
+    let block = (*item.block).clone();
+    let generator = generator(args, &output, prelude, block);
+    *item.block = syn::parse_quote!({ #generator });
+
+    let errors = errors.into_iter().map(|e| e.to_compile_error());
+    quote!(#(#errors)* #item)
+}
+
+/// `async_gen!(yield = Y, send = S, return = R => { .. })`.
+pub fn expression(args: &Args, block: syn::Block) -> TokenStream {
+    let output = Output::new(args.return_ty.clone());
+    generator(args, &output, TokenStream::new(), block)
+}

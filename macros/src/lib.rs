@@ -1,0 +1,85 @@
+//! Procedural macros of [agen](https://docs.rs/agen): `#[async_generator]`
+//! and `async_gen!`. Use them through the `agen` crate, which re-exports them
+//! and provides the runtime paths they expand to.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod args;
+mod body;
+mod expand;
+mod output;
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+
+/// Turns an `async fn` whose body uses `yield_!` into an async generator.
+///
+/// See the `agen` crate documentation.
+#[proc_macro_attribute]
+pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item2 = proc_macro2::TokenStream::from(item.clone());
+    let args = match syn::parse::<args::AttrArgs>(args) {
+        Ok(args) => args.0,
+        // Keep the user's function so that rust-analyzer still completes in it.
+        Err(err) => return with_error(err, item2),
+    };
+    match syn::parse::<syn::ItemFn>(item) {
+        Ok(f) => expand::function(&args, f).into(),
+        Err(err) => {
+            let is_fn = item2
+                .clone()
+                .into_iter()
+                .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "fn"));
+            let err = if is_fn {
+                err
+            } else {
+                syn::Error::new_spanned(
+                    &item2,
+                    "#[async_generator] goes on an `async fn` (a free function or a method with a body)",
+                )
+            };
+            with_error(err, item2)
+        }
+    }
+}
+
+/// An inline async generator: `async_gen!(yield = Y, send = S, return = R => { body })`.
+///
+/// See the `agen` crate documentation.
+#[proc_macro]
+pub fn async_gen(input: TokenStream) -> TokenStream {
+    match syn::parse::<ExprInput>(input) {
+        Ok(ExprInput { args, block }) => expand::expression(&args, block).into(),
+        Err(err) => {
+            let err = err.to_compile_error();
+            // `!` coerces to whatever the surrounding code expects, so the
+            // only error shown is the one above.
+            quote!({ #err; ::core::unreachable!() }).into()
+        }
+    }
+}
+
+fn with_error(err: syn::Error, item: proc_macro2::TokenStream) -> TokenStream {
+    let err = err.to_compile_error();
+    quote!(#err #item).into()
+}
+
+struct ExprInput {
+    args: args::Args,
+    block: syn::Block,
+}
+
+impl Parse for ExprInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let args = args::Args::parse(input, args::Form::Expression)?;
+        input.parse::<syn::Token![=>]>().map_err(|e| {
+            syn::Error::new(e.span(), "expected `=> { body }` after the arguments, as in `async_gen!(yield = u32 => { yield_!(1); })`")
+        })?;
+        let block: syn::Block = input.parse()?;
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens after the body block"));
+        }
+        Ok(ExprInput { args, block })
+    }
+}

@@ -1,0 +1,263 @@
+//! The `AsyncGenerator` trait and the awaitables its calls return.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::error::{Error, RuntimeError};
+use crate::state::GenState;
+
+/// What a call asks of the generator.
+#[derive(Debug)]
+pub enum Command<S, E> {
+    /// `anext()`: resume with `S::default()`, or continue a step in flight.
+    Next(S),
+    /// `asend(value)`.
+    Send(S),
+    /// `athrow(error)`.
+    Throw(E),
+    /// `aclose()`.
+    Close,
+}
+
+/// The answer to one call: `Ok(Some(y))` yielded, `Ok(None)` completed with
+/// no value (`aclose`, or `athrow` on a finished generator), or an error.
+pub type Reply<Y, R, E, S> = Result<Option<Y>, Error<R, E, S>>;
+
+/// The [`Error`] type of generator `G`.
+pub type GenError<G> =
+    Error<<G as AsyncGenerator>::Return, <G as AsyncGenerator>::Error, <G as AsyncGenerator>::Send>;
+
+/// Python's async generator protocol: `anext`, `asend`, `athrow`, `aclose`
+/// and `state`, with PEP 525 semantics.
+///
+/// Every `#[async_generator]` function returns an implementation. Name it in
+/// bounds (`impl AsyncGenerator<Yield = u32>`), or box it as `dyn
+/// AsyncGenerator<..>`: the same methods exist on the trait object.
+///
+/// Each call borrows the generator mutably for as long as its awaitable
+/// lives, so there is at most one call in flight per generator: a second
+/// concurrent call is a compile error, not a run-time `RuntimeError`.
+///
+/// ```
+/// use agen::{async_generator, yield_, AsyncGenerator, Error};
+///
+/// #[async_generator(yield = u32, send = u32)]
+/// async fn doubler() {
+///     let mut n = yield_!(0);
+///     loop {
+///         n = yield_!(n * 2);
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(doubler());
+/// assert_eq!(g.as_mut().anext().await, Ok(0));
+/// assert_eq!(g.as_mut().asend(21).await, Ok(42));
+/// assert_eq!(g.as_mut().aclose().await, Ok(()));
+/// assert!(matches!(g.as_mut().anext().await, Err(Error::StopAsyncIteration(None))));
+/// # });
+/// ```
+pub trait AsyncGenerator {
+    /// What the body yields.
+    type Yield;
+    /// What `asend` sends in (`yield_!` evaluates to it).
+    type Send;
+    /// What the body returns when it finishes.
+    type Return;
+    /// What the body raises and `athrow` injects.
+    type Error;
+
+    /// The life state, as `inspect.getasyncgenstate` reports it.
+    fn state(&self) -> GenState;
+
+    /// The one primitive every call is built on: run `command` (taken on the
+    /// first poll), or continue the step in flight when `command` is `None`.
+    ///
+    /// Low level: prefer [`anext`](Self::anext) and friends.
+    fn poll_resume(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<Self::Send, Self::Error>>,
+    ) -> Poll<Reply<Self::Yield, Self::Return, Self::Error, Self::Send>>;
+
+    /// Python's `__anext__()`: resumes with `Send::default()` and resolves to
+    /// the next yielded value. If a step is in flight (its awaitable was
+    /// dropped), continues it.
+    fn anext(self: Pin<&mut Self>) -> Next<'_, Self>
+    where
+        Self: Sized,
+        Self::Send: Default,
+    {
+        Next(Call::new(self, Command::Next(Default::default())))
+    }
+
+    /// Python's `asend(value)`: resumes the body with `value` (the result of
+    /// its `yield_!`). Before the first `anext` it is the `TypeError` kind,
+    /// and the generator stays `Created`.
+    fn asend(self: Pin<&mut Self>, value: Self::Send) -> ASend<'_, Self>
+    where
+        Self: Sized,
+    {
+        ASend(Call::new(self, Command::Send(value)))
+    }
+
+    /// Python's `athrow(error)`: raises `error` in the body at its yield.
+    /// Resolves to `Ok(Some(y))` if the body catches it and yields,
+    /// `Ok(None)` on a finished generator, or an error.
+    fn athrow(self: Pin<&mut Self>, error: Self::Error) -> AThrow<'_, Self>
+    where
+        Self: Sized,
+    {
+        AThrow(Call::new(self, Command::Throw(error)))
+    }
+
+    /// Python's `aclose()`: raises `GeneratorExit` in the body at its yield
+    /// and waits for the body to finish (running its async cleanup if it
+    /// catches the exit). `Ok(())` also on a finished or unstarted generator.
+    fn aclose(self: Pin<&mut Self>) -> AClose<'_, Self>
+    where
+        Self: Sized,
+    {
+        AClose(Call::new(self, Command::Close))
+    }
+}
+
+type ReplyOf<G> = Reply<
+    <G as AsyncGenerator>::Yield,
+    <G as AsyncGenerator>::Return,
+    <G as AsyncGenerator>::Error,
+    <G as AsyncGenerator>::Send,
+>;
+
+/// One call in flight: the command until the first poll, then a borrow of the
+/// step. Polling again after completion is `RuntimeError::AwaitableReused`.
+struct Call<'a, G: AsyncGenerator + ?Sized> {
+    generator: Pin<&'a mut G>,
+    command: Option<Command<G::Send, G::Error>>,
+    done: bool,
+}
+
+impl<'a, G: AsyncGenerator + ?Sized> Call<'a, G> {
+    fn new(generator: Pin<&'a mut G>, command: Command<G::Send, G::Error>) -> Self {
+        Call {
+            generator,
+            command: Some(command),
+            done: false,
+        }
+    }
+
+    #[inline]
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<G>> {
+        if self.done {
+            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
+        }
+        let reply = core::task::ready!(self.generator.as_mut().poll_resume(cx, &mut self.command));
+        self.done = true;
+        Poll::Ready(reply)
+    }
+}
+
+macro_rules! call_future {
+    ($(#[$doc:meta])* $name:ident, $output:ty, |$reply:ident| $map:expr) => {
+        $(#[$doc])*
+        #[must_use = "futures do nothing unless you `.await` or poll them"]
+        pub struct $name<'a, G: AsyncGenerator + ?Sized>(Call<'a, G>);
+
+        impl<G: AsyncGenerator + ?Sized> Unpin for $name<'_, G> {}
+
+        impl<G: AsyncGenerator + ?Sized> Future for $name<'_, G> {
+            type Output = $output;
+            #[inline]
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                let $reply = core::task::ready!(self.get_mut().0.poll(cx));
+                Poll::Ready($map)
+            }
+        }
+    };
+}
+
+call_future!(
+    /// Awaitable of [`AsyncGenerator::anext`].
+    Next, Result<G::Yield, GenError<G>>,
+    |reply| match reply {
+        Ok(Some(y)) => Ok(y),
+        // Only when continuing an abandoned athrow/aclose step that ended
+        // without a value: the generator is finished.
+        Ok(None) => Err(Error::StopAsyncIteration(None)),
+        Err(e) => Err(e),
+    }
+);
+call_future!(
+    /// Awaitable of [`AsyncGenerator::asend`].
+    ASend, Result<G::Yield, GenError<G>>,
+    |reply| match reply {
+        Ok(Some(y)) => Ok(y),
+        Ok(None) => Err(Error::StopAsyncIteration(None)),
+        Err(e) => Err(e),
+    }
+);
+call_future!(
+    /// Awaitable of [`AsyncGenerator::athrow`]: `Ok(Some(y))` if the body
+    /// caught the error and yielded, `Ok(None)` on a finished generator.
+    AThrow, Result<Option<G::Yield>, GenError<G>>,
+    |reply| reply
+);
+call_future!(
+    /// Awaitable of [`AsyncGenerator::aclose`].
+    AClose, Result<(), GenError<G>>,
+    |reply| reply.map(|_| ())
+);
+
+macro_rules! dyn_methods {
+    ($($bounds:tt)*) => {
+        /// The [`AsyncGenerator`] calls on a trait object.
+        impl<'g, Y, S, R, E> dyn AsyncGenerator<Yield = Y, Send = S, Return = R, Error = E> $($bounds)* + 'g {
+            /// [`AsyncGenerator::anext`].
+            pub fn anext(self: Pin<&mut Self>) -> Next<'_, Self>
+            where
+                S: Default,
+            {
+                Next(Call::new(self, Command::Next(S::default())))
+            }
+            /// [`AsyncGenerator::asend`].
+            pub fn asend(self: Pin<&mut Self>, value: S) -> ASend<'_, Self> {
+                ASend(Call::new(self, Command::Send(value)))
+            }
+            /// [`AsyncGenerator::athrow`].
+            pub fn athrow(self: Pin<&mut Self>, error: E) -> AThrow<'_, Self> {
+                AThrow(Call::new(self, Command::Throw(error)))
+            }
+            /// [`AsyncGenerator::aclose`].
+            pub fn aclose(self: Pin<&mut Self>) -> AClose<'_, Self> {
+                AClose(Call::new(self, Command::Close))
+            }
+        }
+    };
+}
+
+dyn_methods!();
+dyn_methods!(+ Send);
+
+impl<P> AsyncGenerator for Pin<P>
+where
+    P: core::ops::DerefMut + Unpin,
+    P::Target: AsyncGenerator,
+{
+    type Yield = <P::Target as AsyncGenerator>::Yield;
+    type Send = <P::Target as AsyncGenerator>::Send;
+    type Return = <P::Target as AsyncGenerator>::Return;
+    type Error = <P::Target as AsyncGenerator>::Error;
+
+    fn state(&self) -> GenState {
+        (**self).state()
+    }
+
+    fn poll_resume(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<Self::Send, Self::Error>>,
+    ) -> Poll<Reply<Self::Yield, Self::Return, Self::Error, Self::Send>> {
+        self.get_mut().as_mut().poll_resume(cx, command)
+    }
+}

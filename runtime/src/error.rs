@@ -1,0 +1,202 @@
+//! What an `anext`/`asend`/`athrow`/`aclose` awaitable can resolve to besides
+//! a value: one kind per Python exception that can come out of a call.
+
+use core::fmt;
+
+/// What `athrow`/`aclose` inject at the yield where the body is parked.
+///
+/// A plain `yield_!` never shows it to the body: the body ends there as if the
+/// exception were uncaught (its destructors run). `yield_catch_!` hands it to
+/// the body, which may `.await` cleanup and then yield, return or re-raise it
+/// with `raise_!`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Thrown<E> {
+    /// `aclose()` (Python's `GeneratorExit`): the consumer wants the body to
+    /// finish. Re-raise it, or return, to let `aclose()` succeed.
+    GeneratorExit,
+    /// `athrow(e)`: the consumer injects the body's own error type.
+    Error(E),
+}
+
+impl<E> From<E> for Thrown<E> {
+    fn from(error: E) -> Self {
+        Thrown::Error(error)
+    }
+}
+
+/// The value a call carried when the generator refused it, handed back so
+/// that nothing is lost (SPEC §3 rule 7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rejected<S, E> {
+    /// An `asend(value)`.
+    Send(S),
+    /// An `athrow(error)`.
+    Throw(E),
+    /// An `aclose()`.
+    Close,
+}
+
+/// The causes of [`Error::RuntimeError`], each a distinct CPython message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuntimeError<E, S> {
+    /// "asynchronous generator is already running": `asend`/`athrow`/`aclose`
+    /// while a step is in flight. The refused call's payload comes back.
+    AlreadyRunning(Rejected<S, E>),
+    /// "async generator ignored GeneratorExit": the body caught the exit
+    /// injected by `aclose()` and yielded instead of finishing.
+    IgnoredGeneratorExit,
+    /// "async generator raised StopAsyncIteration" (PEP 479): the body let an
+    /// error escape that means "iteration finished"; the original error is
+    /// kept as the source.
+    RaisedStopIteration(E),
+    /// "cannot reuse already awaited ...": an awaitable polled again after it
+    /// completed.
+    AwaitableReused,
+}
+
+/// The causes of [`Error::TypeError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TypeError<S> {
+    /// "can't send non-None value to a just-started async generator":
+    /// `asend(v)` before the first `anext()`. The value comes back; the
+    /// generator stays `Created`.
+    SendBeforeStart(S),
+}
+
+/// The error an awaitable of a generator resolves to.
+///
+/// `R` is the body's return value type, `E` its error type, `S` the send
+/// type. [`GenError`](crate::GenError) names it for a given generator.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error<R, E, S> {
+    /// Python's `StopAsyncIteration`: the generator has finished. The call
+    /// that saw the body return carries its return value (`Some`); every later
+    /// call on the finished generator carries `None`.
+    StopAsyncIteration(Option<R>),
+    /// The body's own error: raised by the body (`Err(e)` / `?`), or thrown in
+    /// by `athrow` and not caught.
+    Raised(E),
+    /// `GeneratorExit` escaped a call other than `aclose()`: `athrow` of an
+    /// exit, or `anext` resuming a body that had ignored `aclose()` and then
+    /// re-raised the exit.
+    GeneratorExit,
+    /// Python's `RuntimeError`, with its cause.
+    RuntimeError(RuntimeError<E, S>),
+    /// Python's `TypeError`, with its cause.
+    TypeError(TypeError<S>),
+}
+
+impl<R, E, S> Error<R, E, S> {
+    /// `true` for [`Error::StopAsyncIteration`]: the generator is finished.
+    pub fn is_stop(&self) -> bool {
+        matches!(self, Error::StopAsyncIteration(_))
+    }
+    /// The body's error if this is [`Error::Raised`].
+    pub fn into_raised(self) -> Option<E> {
+        match self {
+            Error::Raised(e) => Some(e),
+            _ => None,
+        }
+    }
+    /// The short Python name of the kind: `"StopAsyncIteration"`, `"Raised"`,
+    /// `"GeneratorExit"`, `"RuntimeError"` or `"TypeError"`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::StopAsyncIteration(_) => "StopAsyncIteration",
+            Error::Raised(_) => "Raised",
+            Error::GeneratorExit => "GeneratorExit",
+            Error::RuntimeError(_) => "RuntimeError",
+            Error::TypeError(_) => "TypeError",
+        }
+    }
+}
+
+impl<R, E: fmt::Debug, S> fmt::Debug for Error<R, E, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::StopAsyncIteration(r) => f
+                .debug_tuple("StopAsyncIteration")
+                .field(&r.as_ref().map(|_| ".."))
+                .finish(),
+            Error::Raised(e) => f.debug_tuple("Raised").field(e).finish(),
+            Error::GeneratorExit => f.write_str("GeneratorExit"),
+            Error::RuntimeError(r) => f.debug_tuple("RuntimeError").field(&RtDebug(r)).finish(),
+            Error::TypeError(_) => f.write_str("TypeError(SendBeforeStart(..))"),
+        }
+    }
+}
+
+struct RtDebug<'a, E, S>(&'a RuntimeError<E, S>);
+impl<E: fmt::Debug, S> fmt::Debug for RtDebug<'_, E, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            RuntimeError::AlreadyRunning(_) => f.write_str("AlreadyRunning(..)"),
+            RuntimeError::IgnoredGeneratorExit => f.write_str("IgnoredGeneratorExit"),
+            RuntimeError::RaisedStopIteration(e) => {
+                f.debug_tuple("RaisedStopIteration").field(e).finish()
+            }
+            RuntimeError::AwaitableReused => f.write_str("AwaitableReused"),
+        }
+    }
+}
+
+impl<R, E: fmt::Display, S> fmt::Display for Error<R, E, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::StopAsyncIteration(_) => f.write_str("StopAsyncIteration: the generator has finished"),
+            Error::Raised(e) => fmt::Display::fmt(e, f),
+            Error::GeneratorExit => f.write_str("GeneratorExit"),
+            Error::RuntimeError(RuntimeError::AlreadyRunning(_)) => {
+                f.write_str("RuntimeError: asynchronous generator is already running")
+            }
+            Error::RuntimeError(RuntimeError::IgnoredGeneratorExit) => {
+                f.write_str("RuntimeError: async generator ignored GeneratorExit")
+            }
+            Error::RuntimeError(RuntimeError::RaisedStopIteration(e)) => {
+                write!(f, "RuntimeError: async generator raised StopAsyncIteration ({e})")
+            }
+            Error::RuntimeError(RuntimeError::AwaitableReused) => {
+                f.write_str("RuntimeError: cannot reuse already awaited awaitable")
+            }
+            Error::TypeError(TypeError::SendBeforeStart(_)) => f.write_str(
+                "TypeError: can't send a value to a just-started async generator; start it with anext()",
+            ),
+        }
+    }
+}
+
+impl<R, E, S> core::error::Error for Error<R, E, S>
+where
+    E: core::error::Error + 'static,
+{
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// PEP 479 for your error type: says whether an error means "iteration has
+/// finished" (Python's `StopAsyncIteration`/`StopIteration`).
+///
+/// When such an error escapes a generator body it must not look like the
+/// generator finishing, so it is turned into
+/// [`RuntimeError::RaisedStopIteration`], the original kept. agen's own
+/// [`Error`] implements it (its `StopAsyncIteration` kind), so
+/// `inner.anext().await?` on an exhausted inner generator is caught. Implement
+/// it for your own error type if it can carry such a value; the macro picks
+/// the implementation up for concrete error types.
+pub trait StopIterationLike {
+    /// `true` if this error means "iteration finished".
+    fn is_stop_iteration(&self) -> bool;
+}
+
+impl<R, E, S> StopIterationLike for Error<R, E, S> {
+    fn is_stop_iteration(&self) -> bool {
+        self.is_stop()
+    }
+}

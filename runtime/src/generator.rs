@@ -1,0 +1,333 @@
+//! The generator: one pinned state machine around the body future.
+
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+
+use crate::api::{AsyncGenerator, Command, Reply};
+use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
+use crate::output::BodyOutput;
+use crate::slot::{Co, Slot, SlotState};
+use crate::state::GenState;
+
+/// The body: a closure until the first resumption, then its future.
+///
+/// The future is made only once the generator is pinned, because it holds a
+/// pointer to the generator's slot.
+enum Body<F, Fut> {
+    Unstarted(F),
+    Started(Fut),
+    Done,
+}
+
+/// Which call started the step in flight: decides how its end is reported.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum StepKind {
+    /// `anext`, `asend`, or `anext` continuing an abandoned step.
+    Next,
+    Throw,
+    Close,
+}
+
+/// An async generator: the value an `#[async_generator]` function returns.
+///
+/// You never name this type: functions return `impl AsyncGenerator<..> +
+/// FusedStream<..>`. It is a `futures_core::Stream` and implements
+/// [`AsyncGenerator`]. It allocates nothing; its size is the body future plus
+/// the slot plus a few bytes of state.
+///
+/// Type parameters: `Y` yield, `S` send, `E` the body's error, `K` the output
+/// kind ([`Fallible`](crate::Fallible) or [`Value`](crate::Value)), `F` the
+/// closure that makes the body, `Fut` the body future.
+pub struct AsyncGen<Y, S, E, K, F, Fut> {
+    // Declared before `slot`: fields drop in order, so the body (and the `Co`
+    // inside it, which points at `slot`) is gone before the slot is.
+    body: Body<F, Fut>,
+    slot: Slot<Y, S, E>,
+    phase: GenState,
+    step: StepKind,
+    /// Python's `ag_closed`: `aclose()` has begun. A body that ignored the
+    /// exit stays resumable by `anext`, but `athrow`/`aclose` now report
+    /// `StopAsyncIteration` without entering it.
+    exit_requested: bool,
+    _kind: PhantomData<fn() -> K>,
+}
+
+impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
+where
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    /// A generator whose body is made by `body` at the first resumption.
+    ///
+    /// The macro calls this; it is public for hand-written generators (see
+    /// the crate docs).
+    #[inline]
+    pub const fn new(body: F) -> Self {
+        AsyncGen {
+            body: Body::Unstarted(body),
+            slot: Slot::new(),
+            phase: GenState::Created,
+            step: StepKind::Next,
+            exit_requested: false,
+            _kind: PhantomData,
+        }
+    }
+
+    /// Like [`new`](Self::new), with the kind passed as a value so that it can
+    /// be inferred (the macro's PEP 479 probe produces it).
+    #[doc(hidden)]
+    #[inline]
+    pub fn with_kind(_kind: K, body: F) -> Self {
+        Self::new(body)
+    }
+
+    /// The life state, `inspect.getasyncgenstate`.
+    #[inline]
+    pub fn state(&self) -> GenState {
+        self.phase
+    }
+
+    fn finish_unstarted(&mut self) {
+        self.phase = GenState::Closed;
+        self.body = Body::Done;
+    }
+
+    /// Error kind of a raised error, with PEP 479 applied.
+    fn raised<R>(error: E) -> Error<R, E, S> {
+        if <Fut::Output as BodyOutput<K>>::is_stop(&error) {
+            Error::RuntimeError(RuntimeError::RaisedStopIteration(error))
+        } else {
+            Error::Raised(error)
+        }
+    }
+
+    /// How a step that ended with `thrown` propagating is reported.
+    fn propagated(
+        &self,
+        thrown: Thrown<E>,
+    ) -> Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S> {
+        match (thrown, self.step) {
+            (Thrown::GeneratorExit, StepKind::Close) => Ok(None),
+            (Thrown::GeneratorExit, _) => Err(Error::GeneratorExit),
+            (Thrown::Error(e), _) => Err(Self::raised(e)),
+        }
+    }
+
+    /// Starts a step: checks the call against the state, and loads the slot.
+    /// `Some(reply)` when the call is answered without running the body.
+    fn begin(
+        &mut self,
+        command: Command<S, E>,
+    ) -> Option<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
+        match self.phase {
+            GenState::Closed => Some(match command {
+                Command::Next(_) | Command::Send(_) => Err(Error::StopAsyncIteration(None)),
+                // CPython: athrow/aclose on a finished generator complete
+                // with None.
+                Command::Throw(_) | Command::Close => Ok(None),
+            }),
+            GenState::Running => match command {
+                // Rule 7: `anext` continues the step left pending.
+                Command::Next(_) => None,
+                Command::Send(s) => Some(already_running(Rejected::Send(s))),
+                Command::Throw(e) => Some(already_running(Rejected::Throw(e))),
+                Command::Close => Some(already_running(Rejected::Close)),
+            },
+            GenState::Created => match command {
+                Command::Next(_) => {
+                    self.step = StepKind::Next;
+                    self.phase = GenState::Running;
+                    None
+                }
+                // Rule 1: stays Created, the value comes back.
+                Command::Send(s) => Some(Err(Error::TypeError(TypeError::SendBeforeStart(s)))),
+                // Rule 2: the body never runs; the error comes straight back.
+                Command::Throw(e) => {
+                    self.finish_unstarted();
+                    Some(Err(Self::raised(e)))
+                }
+                // Rule 3.
+                Command::Close => {
+                    self.exit_requested = true;
+                    self.finish_unstarted();
+                    Some(Ok(None))
+                }
+            },
+            GenState::Suspended => {
+                let (step, input) = match command {
+                    Command::Next(s) | Command::Send(s) => (StepKind::Next, SlotState::Sent(s)),
+                    Command::Throw(_) | Command::Close if self.exit_requested => {
+                        return Some(Err(Error::StopAsyncIteration(None)));
+                    }
+                    Command::Throw(e) => (StepKind::Throw, SlotState::Thrown(Thrown::Error(e))),
+                    Command::Close => {
+                        self.exit_requested = true;
+                        (StepKind::Close, SlotState::Thrown(Thrown::GeneratorExit))
+                    }
+                };
+                drop(self.slot.replace(input));
+                self.step = step;
+                self.phase = GenState::Running;
+                None
+            }
+        }
+    }
+
+    /// Polls the body once for the step in flight.
+    fn poll_body(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
+        // SAFETY: nothing below moves the generator or its `Started` future;
+        // the body is only dropped in place (assignment of `Body::Done`).
+        let this = unsafe { self.get_unchecked_mut() };
+        // Poisoned while the body runs: if it panics, the generator is left
+        // Closed and is never polled again (rule 9).
+        this.phase = GenState::Closed;
+        if let Body::Unstarted(_) = this.body {
+            let Body::Unstarted(make) = core::mem::replace(&mut this.body, Body::Done) else {
+                unreachable!()
+            };
+            // SAFETY: the generator is pinned (we came through `Pin<&mut
+            // Self>`), so `slot` stays put until the generator is dropped, and
+            // `body` is declared before `slot`, so this `Co` (owned by the
+            // body future) is dropped first.
+            let co = unsafe { Co::new(NonNull::from(&this.slot)) };
+            this.body = Body::Started(make(co));
+        }
+        let Body::Started(fut) = &mut this.body else {
+            // A reply-less call on a finished generator: only reachable by a
+            // call future polled after its step ended.
+            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
+        };
+        // SAFETY: `fut` lives inside the pinned generator and is never moved
+        // out of `Body::Started`; it is dropped in place.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        match fut.poll(cx) {
+            Poll::Ready(output) => {
+                this.body = Body::Done;
+                drop(this.slot.take());
+                Poll::Ready(match output.into_result() {
+                    Ok(value) if this.step == StepKind::Close => {
+                        drop(value);
+                        Ok(None)
+                    }
+                    Ok(value) => Err(Error::StopAsyncIteration(Some(value))),
+                    Err(e) => Err(Self::raised(e)),
+                })
+            }
+            Poll::Pending => match this.slot.take() {
+                SlotState::Yielded(y) => {
+                    this.phase = GenState::Suspended;
+                    if this.step == StepKind::Close {
+                        // Rule 5: the body caught the exit and yielded.
+                        drop(y);
+                        Poll::Ready(Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)))
+                    } else {
+                        Poll::Ready(Ok(Some(y)))
+                    }
+                }
+                SlotState::Raising(thrown) => {
+                    // The exception unwinds the body: its destructors run now.
+                    this.body = Body::Done;
+                    Poll::Ready(this.propagated(thrown))
+                }
+                other => {
+                    // A real wait inside the body (not a yield).
+                    drop(this.slot.replace(other));
+                    this.phase = GenState::Running;
+                    Poll::Pending
+                }
+            },
+        }
+    }
+}
+
+fn already_running<T, R, E, S>(rejected: Rejected<S, E>) -> Result<T, Error<R, E, S>> {
+    Err(Error::RuntimeError(RuntimeError::AlreadyRunning(rejected)))
+}
+
+impl<Y, S, E, K, F, Fut> AsyncGenerator for AsyncGen<Y, S, E, K, F, Fut>
+where
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    type Yield = Y;
+    type Send = S;
+    type Return = <Fut::Output as BodyOutput<K>>::Return;
+    type Error = E;
+
+    #[inline]
+    fn state(&self) -> GenState {
+        self.phase
+    }
+
+    #[inline]
+    fn poll_resume(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<S, E>>,
+    ) -> Poll<Reply<Y, Self::Return, E, S>> {
+        if let Some(command) = command.take() {
+            // SAFETY: `begin` does not move the body (it only replaces an
+            // unstarted closure, or nothing).
+            let this = unsafe { self.as_mut().get_unchecked_mut() };
+            if let Some(reply) = this.begin(command) {
+                return Poll::Ready(reply);
+            }
+        } else if self.phase != GenState::Running {
+            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
+        }
+        self.poll_body(cx)
+    }
+}
+
+impl<Y, S, E, K, F, Fut> Stream for AsyncGen<Y, S, E, K, F, Fut>
+where
+    S: Default,
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    type Item = <Fut::Output as BodyOutput<K>>::Item<Y>;
+
+    #[inline]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut command = match self.phase {
+            GenState::Closed => return Poll::Ready(None),
+            // Continue the step in flight (cancel-safe `next()`).
+            GenState::Running => None,
+            GenState::Created | GenState::Suspended => Some(Command::Next(S::default())),
+        };
+        match self.poll_resume(cx, &mut command) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(Some(y))) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+            Poll::Ready(Ok(None)) => Poll::Ready(None),
+            Poll::Ready(Err(
+                Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e)),
+            )) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::error_item(e))),
+            // Finished, or GeneratorExit escaping a body that ignored aclose.
+            Poll::Ready(Err(_)) => Poll::Ready(None),
+        }
+    }
+}
+
+impl<Y, S, E, K, F, Fut> FusedStream for AsyncGen<Y, S, E, K, F, Fut>
+where
+    S: Default,
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.phase == GenState::Closed
+    }
+}

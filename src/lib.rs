@@ -1,0 +1,257 @@
+//! # agen: Python-grade async generators for Rust
+//!
+//! Write an `async fn` whose body yields; get a value that is a
+//! [`Stream`](futures_core::Stream) *and* speaks Python's async generator
+//! protocol (PEP 525): [`anext`](AsyncGenerator::anext),
+//! [`asend`](AsyncGenerator::asend), [`athrow`](AsyncGenerator::athrow),
+//! [`aclose`](AsyncGenerator::aclose) and [`state`](AsyncGenerator::state).
+//!
+//! ```
+//! use agen::{async_generator, yield_};
+//! use futures::StreamExt;
+//!
+//! #[async_generator(yield = u32)]
+//! async fn countdown(from: u32) {
+//!     for i in (0..=from).rev() {
+//!         yield_!(i);
+//!     }
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let mut g = std::pin::pin!(countdown(3));
+//! let mut seen = Vec::new();
+//! while let Some(n) = g.next().await {
+//!     seen.push(n);
+//! }
+//! assert_eq!(seen, [3, 2, 1, 0]);
+//! # });
+//! ```
+//!
+//! ## Talking back: `asend`
+//!
+//! `yield_!(v)` evaluates to the value the consumer sends in (`send = S`,
+//! default `()`). `anext()` and the `Stream` send `S::default()`, so `S`
+//! must implement `Default`; `Option<T>` is Python's `None`-or-value.
+//!
+//! ```
+//! use agen::{async_generator, yield_, AsyncGenerator};
+//!
+//! #[async_generator(yield = String, send = Option<String>)]
+//! async fn echo() {
+//!     let mut last = None;
+//!     loop {
+//!         last = yield_!(format!("got {last:?}"));
+//!     }
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let mut g = std::pin::pin!(echo());
+//! assert_eq!(g.as_mut().anext().await.unwrap(), "got None");
+//! assert_eq!(g.as_mut().asend(Some("hi".into())).await.unwrap(), r#"got Some("hi")"#);
+//! # });
+//! ```
+//!
+//! ## Errors, `athrow` and async cleanup
+//!
+//! A body returning `Result<T, E>` is fallible: `?` works, the `Stream` yields
+//! `Result<Y, E>`, and `athrow` injects an `E`. With `yield_!`, an injected
+//! error (or `aclose()`'s `GeneratorExit`) ends the body at that yield as an
+//! uncaught exception would: its destructors run and the error goes back to
+//! the caller. With `yield_catch_!`, the body sees what was injected as
+//! `Err(`[`Thrown`]`)`, may `.await` its cleanup, then yield, return, or
+//! re-raise with `raise_!`.
+//!
+//! ```
+//! use agen::{async_generator, yield_catch_, raise_, AsyncGenerator, Thrown};
+//!
+//! #[async_generator(yield = u32)]
+//! async fn with_cleanup(log: &std::cell::RefCell<Vec<&'static str>>) {
+//!     if let Err(thrown) = yield_catch_!(1) {
+//!         async { log.borrow_mut().push("async cleanup ran") }.await;
+//!         raise_!(thrown);
+//!     }
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! let log = std::cell::RefCell::new(Vec::new());
+//! let mut g = std::pin::pin!(with_cleanup(&log));
+//! assert_eq!(g.as_mut().anext().await, Ok(1));
+//! assert_eq!(g.as_mut().aclose().await, Ok(()));
+//! assert_eq!(*log.borrow(), ["async cleanup ran"]);
+//! # });
+//! ```
+//!
+//! ## Inline generators
+//!
+//! ```
+//! use agen::{async_gen, yield_};
+//! use futures::StreamExt;
+//!
+//! # futures::executor::block_on(async {
+//! let evens = async_gen!(yield = u32 => {
+//!     for i in 0..4 {
+//!         yield_!(i * 2);
+//!     }
+//! });
+//! assert_eq!(evens.collect::<Vec<_>>().await, [0, 2, 4, 6]);
+//! # });
+//! ```
+//!
+//! ## Helpers that yield
+//!
+//! `co!()` lends the body's handle as a [`Yielder`], so a long body can be
+//! split into `async fn`s that yield. The handle cannot escape the body: it
+//! borrows it.
+//!
+//! ```
+//! use agen::{async_generator, co, yield_, Yielder};
+//! use futures::StreamExt;
+//!
+//! async fn pair(mut co: Yielder<'_, u32>, base: u32) {
+//!     co.yield_(base).await;
+//!     co.yield_(base + 1).await;
+//! }
+//!
+//! #[async_generator(yield = u32)]
+//! async fn pairs() {
+//!     pair(co!(), 10).await;
+//!     yield_!(99);
+//!     pair(co!(), 20).await;
+//! }
+//!
+//! # futures::executor::block_on(async {
+//! assert_eq!(pairs().collect::<Vec<_>>().await, [10, 11, 99, 20, 21]);
+//! # });
+//! ```
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+
+pub use agen_macros::{async_gen, async_generator};
+pub use agen_runtime::{
+    AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, Next, Rejected, RuntimeError,
+    StopIterationLike, Thrown, TypeError, Yielder,
+};
+
+/// Low-level building blocks: the generator type the macro expands to, the
+/// body handle and the output kinds. Use them to build a generator without
+/// the macro.
+pub mod raw {
+    pub use agen_runtime::{
+        AsyncGen, BodyOutput, Co, Command, Fallible, NoStopCheck, Raise, Reply, StopCheck,
+        StopPolicy, Value, Yield, YieldCatch,
+    };
+}
+
+/// Yields a value from a generator body; evaluates to the value sent in.
+///
+/// Only valid directly in the body of an `#[async_generator]` fn or an
+/// `async_gen!` block, where the macro rewrites it. If the consumer calls
+/// `athrow`/`aclose` at this yield, the body ends here (its destructors run)
+/// and the error goes back to the consumer; use [`yield_catch_!`] to handle it.
+#[macro_export]
+macro_rules! yield_ {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`yield_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+/// Yields a value; evaluates to `Ok(sent)` or to `Err(`[`Thrown`]`)` when the
+/// consumer injects an error (`athrow`) or `GeneratorExit` (`aclose`) here.
+///
+/// Only valid directly in a generator body.
+#[macro_export]
+macro_rules! yield_catch_ {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`yield_catch_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+/// Raises a [`Thrown`] (or the body's error) through the generator: the body
+/// ends here, its destructors run, and the current call resolves to it.
+/// `raise_!(Thrown::GeneratorExit)` lets `aclose()` succeed.
+///
+/// Only valid directly in a generator body.
+#[macro_export]
+macro_rules! raise_ {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`raise_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+/// Delegates to another generator or `Stream` (PEP 380 `yield from`).
+///
+/// Only valid directly in a generator body.
+#[macro_export]
+macro_rules! yield_from_ {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`yield_from_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+/// The body's handle as a [`Yielder`], to pass to helper `async fn`s.
+///
+/// Only valid in a generator body.
+#[macro_export]
+macro_rules! co {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`co!()` can only be used in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use agen_runtime::{AsyncGen, Co, Value};
+    pub use futures_core::stream::FusedStream;
+
+    use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};
+    use core::marker::PhantomData;
+
+    /// Projects `Result<T, E>` (through any alias) to its parts.
+    pub trait ResultParts {
+        type Ok;
+        type Err;
+    }
+    impl<T, E> ResultParts for Result<T, E> {
+        type Ok = T;
+        type Err = E;
+    }
+
+    /// Autoref-specialization probe for the PEP 479 policy of `E`.
+    pub struct Probe<E>(PhantomData<fn() -> E>);
+    impl<E> Probe<E> {
+        pub const fn new() -> Self {
+            Probe(PhantomData)
+        }
+    }
+    pub trait ViaStopCheck {
+        fn __agen_kind(&self) -> Fallible<StopCheck>;
+    }
+    impl<E: StopIterationLike> ViaStopCheck for &Probe<E> {
+        fn __agen_kind(&self) -> Fallible<StopCheck> {
+            Fallible::new()
+        }
+    }
+    pub trait ViaNoStopCheck {
+        fn __agen_kind(&self) -> Fallible<NoStopCheck>;
+    }
+    impl<E> ViaNoStopCheck for Probe<E> {
+        fn __agen_kind(&self) -> Fallible<NoStopCheck> {
+            Fallible::new()
+        }
+    }
+}
