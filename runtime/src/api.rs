@@ -32,8 +32,11 @@ pub type GenError<G> =
 /// and `state`, with PEP 525 semantics.
 ///
 /// Every `#[async_generator]` function returns an implementation. Name it in
-/// bounds (`impl AsyncGenerator<Yield = u32>`), or box it as `dyn
-/// AsyncGenerator<..>`: the same methods exist on the trait object.
+/// bounds (`impl AsyncGenerator<Yield = u32>`), or box it as `Pin<Box<dyn
+/// AsyncGenerator<..>>>`, which is itself an `AsyncGenerator` (and `Unpin`).
+/// The call methods need `Self: Sized` (they return awaitables that name
+/// `Self`); on a trait object use [`poll_resume`](Self::poll_resume) or go
+/// through the `Pin<Box<dyn ..>>`.
 ///
 /// Each call borrows the generator mutably for as long as its awaitable
 /// lives, so there is at most one call in flight per generator: a second
@@ -209,36 +212,9 @@ call_future!(
     |reply| reply.map(|_| ())
 );
 
-macro_rules! dyn_methods {
-    ($($bounds:tt)*) => {
-        /// The [`AsyncGenerator`] calls on a trait object.
-        impl<'g, Y, S, R, E> dyn AsyncGenerator<Yield = Y, Send = S, Return = R, Error = E> $($bounds)* + 'g {
-            /// [`AsyncGenerator::anext`].
-            pub fn anext(self: Pin<&mut Self>) -> Next<'_, Self>
-            where
-                S: Default,
-            {
-                Next(Call::new(self, Command::Next(S::default())))
-            }
-            /// [`AsyncGenerator::asend`].
-            pub fn asend(self: Pin<&mut Self>, value: S) -> ASend<'_, Self> {
-                ASend(Call::new(self, Command::Send(value)))
-            }
-            /// [`AsyncGenerator::athrow`].
-            pub fn athrow(self: Pin<&mut Self>, error: E) -> AThrow<'_, Self> {
-                AThrow(Call::new(self, Command::Throw(error)))
-            }
-            /// [`AsyncGenerator::aclose`].
-            pub fn aclose(self: Pin<&mut Self>) -> AClose<'_, Self> {
-                AClose(Call::new(self, Command::Close))
-            }
-        }
-    };
-}
-
-dyn_methods!();
-dyn_methods!(+ Send);
-
+/// A pinned pointer to a generator is a generator: `Pin<Box<dyn
+/// AsyncGenerator<..>>>` is how a generator is boxed as a trait object
+/// (call it through `Pin::new(&mut boxed).anext()`, or pin it again).
 impl<P> AsyncGenerator for Pin<P>
 where
     P: core::ops::DerefMut + Unpin,

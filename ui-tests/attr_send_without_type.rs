@@ -1,0 +1,11 @@
+// Misuse: `send` without `= Type`.
+use agen::{async_generator, yield_};
+
+#[async_generator(yield = u32, send)]
+async fn numbers() {
+    yield_!(1u32);
+}
+
+fn main() {
+    let _ = numbers();
+}
