@@ -43,18 +43,19 @@ pub type GenError<G> =
 /// concurrent call is a compile error, not a run-time `RuntimeError`.
 ///
 /// ```
-/// use agen::{async_generator, yield_, AsyncGenerator, Error};
+/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Error, Value};
 ///
-/// #[async_generator(yield = u32, send = u32)]
-/// async fn doubler() {
-///     let mut n = yield_!(0);
+/// // What `#[async_generator(yield = u32, send = u32)]` expands to.
+/// let doubler = AsyncGen::<u32, u32, _, Value, _, _>::new(|mut co: Co<u32, u32, _>| async move {
+///     let mut y = co.yielder();
+///     let mut n = y.yield_(0).await;
 ///     loop {
-///         n = yield_!(n * 2);
+///         n = y.yield_(n * 2).await;
 ///     }
-/// }
+/// });
 ///
 /// # futures::executor::block_on(async {
-/// let mut g = std::pin::pin!(doubler());
+/// let mut g = std::pin::pin!(doubler);
 /// assert_eq!(g.as_mut().anext().await, Ok(0));
 /// assert_eq!(g.as_mut().asend(21).await, Ok(42));
 /// assert_eq!(g.as_mut().aclose().await, Ok(()));

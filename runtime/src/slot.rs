@@ -128,11 +128,25 @@ impl<Y, S, E> Co<Y, S, E> {
 /// handle with `co!()` to pass it to helper `async fn`s, so a long body can be
 /// split into functions that yield:
 ///
-/// ```ignore
+/// ```
+/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Value, Yielder};
+///
 /// async fn emit_pair(mut co: Yielder<'_, u32>, base: u32) {
 ///     co.yield_(base).await;
 ///     co.yield_(base + 1).await;
 /// }
+///
+/// let g = AsyncGen::<u32, (), _, Value, _, _>::new(|mut co: Co<u32, (), _>| async move {
+///     let mut y = co.yielder();
+///     emit_pair(y.reborrow(), 10).await; // `co!()` in a macro body
+///     emit_pair(y.reborrow(), 20).await;
+/// });
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(g);
+/// assert_eq!(g.as_mut().anext().await, Ok(10));
+/// assert_eq!(g.as_mut().anext().await, Ok(11));
+/// assert_eq!(g.as_mut().anext().await, Ok(20));
+/// # });
 /// ```
 ///
 /// It borrows the body's handle, so it cannot outlive the body: moving it

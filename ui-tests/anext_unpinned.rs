@@ -1,0 +1,13 @@
+// Misuse: calling `.anext()` on a generator that is not pinned.
+use agen::{async_generator, yield_, AsyncGenerator};
+
+#[async_generator(yield = u32)]
+async fn numbers() {
+    yield_!(1);
+}
+
+#[tokio::main]
+async fn main() {
+    let mut g = numbers();
+    let _ = g.anext().await;
+}
