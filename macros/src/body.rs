@@ -9,9 +9,11 @@
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Macro, Stmt};
+use syn::{Expr, Macro, Stmt, Token, Type};
 
 /// The hidden handle's name.
 pub fn handle() -> Ident {
@@ -78,16 +80,41 @@ fn has_generator_attr(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// Rewrites `block` in place.
-pub fn rewrite(block: &mut syn::Block) {
-    Rewriter { scope: Scope::Body }.visit_block_mut(block);
+/// Rewrites `block` in place. `yield_ty` is the declared yield type: each
+/// yielded value is checked against it (at the user's tokens) before it is
+/// handed to the handle.
+pub fn rewrite(block: &mut syn::Block, yield_ty: &Type) {
+    Rewriter {
+        scope: Scope::Body,
+        mode: Mode::Expand(yield_ty),
+    }
+    .visit_block_mut(block);
 }
 
-struct Rewriter {
+/// Rewrites the body of a function whose attribute arguments are wrong (an
+/// error was already reported): every generator macro becomes a placeholder
+/// that type-checks quietly, so the user sees the attribute error alone, not
+/// one follow-up error per `yield_!`.
+pub fn neutralize(block: &mut syn::Block) {
+    Rewriter {
+        scope: Scope::Body,
+        mode: Mode::Recover,
+    }
+    .visit_block_mut(block);
+}
+
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    Expand(&'a Type),
+    Recover,
+}
+
+struct Rewriter<'a> {
     scope: Scope,
+    mode: Mode<'a>,
 }
 
-impl Rewriter {
+impl Rewriter<'_> {
     fn nested<T>(&mut self, scope: Scope, node: &mut T, visit: impl FnOnce(&mut Self, &mut T)) {
         // A scope nested in a closure or fn stays in the outer, stricter one.
         let outer = self.scope;
@@ -102,18 +129,22 @@ impl Rewriter {
     fn expand(&self, mac: &Macro) -> Option<TokenStream> {
         let kind = GenMacro::of(mac)?;
         let path = &mac.path;
-        Some(
-            match expand_call(kind, mac.tokens.clone(), mac.span(), self.scope) {
-                // Naming the user's macro path (an arm that expands to nothing)
-                // keeps their `use agen::yield_;` a used import.
-                Ok(tokens) => quote_spanned!(mac.span()=> { #path!(@__agen_used); #tokens }),
+        let span = mac.span();
+        let tokens = match self.mode {
+            Mode::Expand(yield_ty) => match expand_call(kind, mac, yield_ty, self.scope) {
+                Ok(tokens) => tokens,
                 Err(err) => err.to_compile_error(),
             },
-        )
+            Mode::Recover => placeholder(kind, mac),
+        };
+        // Naming the user's macro path (an arm that expands to nothing) keeps
+        // their `use agen::yield_;` a used import, also when the call is an
+        // error.
+        Some(quote_spanned!(span=> { #path!(@__agen_used); #tokens }))
     }
 }
 
-impl VisitMut for Rewriter {
+impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Macro(m) => {
@@ -165,7 +196,7 @@ impl VisitMut for Rewriter {
     }
 }
 
-impl Rewriter {
+impl Rewriter<'_> {
     /// Another macro's tokens (`println!("{}", yield_!(1))`): rewrite
     /// `name!(..)` sequences found among them, recursively.
     fn rewrite_tokens(&self, tokens: TokenStream) -> TokenStream {
@@ -218,17 +249,25 @@ impl Rewriter {
 /// The code for one generator macro found in `scope`.
 fn expand_call(
     kind: GenMacro,
-    args: TokenStream,
-    span: Span,
+    mac: &Macro,
+    yield_ty: &Type,
     scope: Scope,
 ) -> syn::Result<TokenStream> {
-    let co = handle();
+    let args = mac.tokens.clone();
+    // The expansion's first token sits on the macro's name and its last on the
+    // closing delimiter, so an error about the whole call (a type mismatch on
+    // what it evaluates to, a borrow of the handle) underlines `yield_!(..)`.
+    let span = mac.span();
+    let end = mac.delimiter.span().close();
+    // The handle keeps its hygiene (user code cannot name it) but is located
+    // at the user's call.
+    let co = Ident::new("__agen_co", Span::mixed_site().located_at(span));
     let name = kind.name();
     match (scope, kind) {
         (Scope::Body, _) | (Scope::Closure | Scope::AsyncBlock, GenMacro::Co) => {}
         (Scope::Closure, _) => {
-            return Err(syn::Error::new(
-                span,
+            return Err(syn::Error::new_spanned(
+                mac,
                 format!(
                     "`{name}` cannot be used inside a closure: a closure is a separate function and cannot suspend the generator\n\
                      help: write the loop in the generator body itself, or move the code into a helper `async fn` that takes `co!()` (an `agen::Yielder`) and calls `.yield_(v).await` on it"
@@ -236,8 +275,8 @@ fn expand_call(
             ));
         }
         (Scope::AsyncBlock, _) => {
-            return Err(syn::Error::new(
-                span,
+            return Err(syn::Error::new_spanned(
+                mac,
                 format!(
                     "`{name}` cannot be used inside a nested `async` block: the block is a separate future that could outlive the generator's step\n\
                      help: write the code directly in the generator body, or yield from the block's items with `yield_from_!(async_gen!(yield = T => {{ .. }}))`"
@@ -245,8 +284,8 @@ fn expand_call(
             ));
         }
         (Scope::NestedFn, _) => {
-            return Err(syn::Error::new(
-                span,
+            return Err(syn::Error::new_spanned(
+                mac,
                 format!(
                     "`{name}` cannot be used inside a nested `fn`: it belongs to the enclosing generator\n\
                      help: make the nested function an `async fn` that takes `co: agen::Yielder<'_, T>` and calls `co.yield_(v).await`, then call it with `helper(co!()).await`"
@@ -254,38 +293,19 @@ fn expand_call(
             ));
         }
     }
-    let at = |tokens: TokenStream| -> TokenStream {
-        // The call's own tokens sit at the macro's span, so type errors in
-        // what it returns point at the user's `yield_!(..)`.
-        quote_spanned!(span=> #tokens)
-    };
     Ok(match kind {
         GenMacro::Co => {
             if !args.is_empty() {
-                return Err(syn::Error::new_spanned(args, "`co!()` takes no arguments"));
-            }
-            at(quote_spanned!(span=> #co.reborrow()))
-        }
-        GenMacro::Yield | GenMacro::YieldCatch | GenMacro::Raise | GenMacro::YieldFrom => {
-            if args.is_empty() {
-                let example = match kind {
-                    GenMacro::Yield => {
-                        "`yield_!(value)`; for a generator of `()`, write `yield_!(())`"
-                    }
-                    GenMacro::YieldCatch => "`yield_catch_!(value)`",
-                    GenMacro::Raise => {
-                        "`raise_!(thrown)` with an `agen::Thrown` or the body's error"
-                    }
-                    _ => "`yield_from_!(inner)` with another generator or a `Stream`",
-                };
-                return Err(syn::Error::new(
-                    span,
-                    format!("`{name}` needs an argument: write {example}"),
+                return Err(syn::Error::new_spanned(
+                    args,
+                    "`co!()` takes no arguments: write `co!()`",
                 ));
             }
-            let arg: Expr = syn::parse2(args.clone()).map_err(|e| {
-                syn::Error::new(e.span(), format!("`{name}` takes one expression: {e}"))
-            })?;
+            let reborrow = Ident::new("reborrow", end);
+            quote_spanned!(end=> #co.#reborrow())
+        }
+        GenMacro::Yield | GenMacro::YieldCatch | GenMacro::Raise | GenMacro::YieldFrom => {
+            let arg = one_argument(kind, mac)?;
             let method = Ident::new(
                 match kind {
                     GenMacro::Yield => "yield_",
@@ -295,10 +315,76 @@ fn expand_call(
                 },
                 span,
             );
+            let call = quote_spanned!(end=> #co.#method);
             match kind {
-                GenMacro::Raise => quote_spanned!(span=> match #co.#method(#arg).await {}),
-                _ => quote_spanned!(span=> #co.#method(#arg).await),
+                GenMacro::Raise => quote_spanned!(end=> match #call(#arg).await {}),
+                GenMacro::Yield | GenMacro::YieldCatch => {
+                    // A typed binding: a value of the wrong type is reported
+                    // at the value, against the declared `yield = Y`.
+                    let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
+                    quote_spanned! {end=>
+                        let #value: #yield_ty = #arg;
+                        #call(#value).await
+                    }
+                }
+                _ => quote_spanned!(end=> #call(#arg).await),
             }
         }
     })
+}
+
+/// The single expression argument of `yield_!` and friends.
+fn one_argument(kind: GenMacro, mac: &Macro) -> syn::Result<Expr> {
+    let name = kind.name();
+    if mac.tokens.is_empty() {
+        let example = match kind {
+            GenMacro::Yield => "`yield_!(value)`; for a generator of `()`, write `yield_!(())`",
+            GenMacro::YieldCatch => "`yield_catch_!(value)`",
+            GenMacro::Raise => "`raise_!(thrown)` with an `agen::Thrown` or the body's error",
+            _ => "`yield_from_!(inner)` with another generator or a `Stream`",
+        };
+        return Err(syn::Error::new_spanned(
+            mac,
+            format!("`{name}` needs an argument: write {example}"),
+        ));
+    }
+    let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+    match parser.parse2(mac.tokens.clone()) {
+        Ok(list) if list.len() == 1 && !list.trailing_punct() => {
+            Ok(list.into_iter().next().expect("one element"))
+        }
+        Ok(list) if list.len() > 1 => {
+            let hint = match kind {
+                GenMacro::Yield | GenMacro::YieldCatch => {
+                    ": to yield several values at once, yield a tuple, as in `yield_!((a, b))`"
+                }
+                _ => "",
+            };
+            Err(syn::Error::new_spanned(
+                &mac.tokens,
+                format!("`{name}` takes one expression, not {}{hint}", list.len()),
+            ))
+        }
+        _ => syn::parse2::<Expr>(mac.tokens.clone())
+            .map_err(|e| syn::Error::new(e.span(), format!("`{name}` takes one expression: {e}"))),
+    }
+}
+
+/// What a generator macro becomes in a body whose attribute failed: a
+/// diverging expression (the body's code after it still type-checks, and no
+/// second error is reported), evaluating the argument for its uses.
+fn placeholder(kind: GenMacro, mac: &Macro) -> TokenStream {
+    let span = mac.span();
+    if kind == GenMacro::Co {
+        // A `Yielder` whose parameters the uses infer, so that method calls
+        // on it resolve.
+        let handle = Ident::new("__agen_handle", Span::mixed_site().located_at(span));
+        return quote_spanned! {span=>
+            let #handle: ::agen::Yielder<'_, _, _, _> = ::core::unreachable!();
+            #handle
+        };
+    }
+    let arg = syn::parse2::<Expr>(mac.tokens.clone()).ok();
+    let arg = arg.map(|arg| quote_spanned!(span=> let _ = #arg;));
+    quote_spanned!(span=> #arg ::core::unreachable!())
 }

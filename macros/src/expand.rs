@@ -19,7 +19,7 @@ pub fn generator(
     prelude: TokenStream,
     mut block: syn::Block,
 ) -> TokenStream {
-    body::rewrite(&mut block);
+    body::rewrite(&mut block, &args.yield_ty);
     let hidden = Span::mixed_site();
     let co = body::handle();
     let yield_ty = &args.yield_ty;
@@ -61,10 +61,11 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
             "#[async_generator] goes on an `async fn`: write `async fn`, the body may `.await` and `yield_!`",
         ));
     }
-    if let Some(c) = &item.sig.constness {
+    if let Some(c) = item.sig.constness.take() {
+        // Dropped from the output: the generator is built by non-const code.
         errors.push(syn::Error::new_spanned(
             c,
-            "an async generator cannot be a `const fn`",
+            "an async generator cannot be a `const fn`: remove `const`",
         ));
     }
     if let Some(v) = &item.sig.variadic {
@@ -83,8 +84,12 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
                     t,
                     "write the body's return type here, not the generator's: `-> ()` (or nothing), `-> Result<T, E>`, or `-> T`; the macro makes the function return `impl AsyncGenerator`",
                 ));
+                // Go on as if nothing were written (`impl Trait` cannot be
+                // the body's type), so no second error follows.
+                None
+            } else {
+                Some((**ty).clone())
             }
-            Some((**ty).clone())
         }
     };
     let output = Output::new(written);

@@ -21,8 +21,18 @@ pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
     let item2 = proc_macro2::TokenStream::from(item.clone());
     let args = match syn::parse::<args::AttrArgs>(args) {
         Ok(args) => args.0,
-        // Keep the user's function so that rust-analyzer still completes in it.
-        Err(err) => return with_error(err, item2),
+        Err(err) => {
+            // Keep the user's function so that rust-analyzer still completes
+            // in it, with its `yield_!`s quieted: the attribute is the error.
+            return match syn::parse::<syn::ItemFn>(item) {
+                Ok(mut f) => {
+                    body::neutralize(&mut f.block);
+                    f.attrs.push(syn::parse_quote!(#[allow(unreachable_code)]));
+                    with_error(err, quote!(#f))
+                }
+                Err(_) => with_error(err, item2),
+            };
+        }
     };
     match syn::parse::<syn::ItemFn>(item) {
         Ok(f) => expand::function(&args, f).into(),
@@ -31,7 +41,16 @@ pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
                 .clone()
                 .into_iter()
                 .any(|t| matches!(&t, proc_macro2::TokenTree::Ident(i) if i == "fn"));
-            let err = if is_fn {
+            let ends_with_semi = matches!(
+                item2.clone().into_iter().last(),
+                Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == ';'
+            );
+            let err = if is_fn && ends_with_semi {
+                syn::Error::new_spanned(
+                    &item2,
+                    "#[async_generator] needs the function's body: put it on a method with a body (in the `impl` block, or a provided trait method), not on a declaration ending in `;`",
+                )
+            } else if is_fn {
                 err
             } else {
                 syn::Error::new_spanned(
@@ -76,9 +95,16 @@ impl Parse for ExprInput {
         input.parse::<syn::Token![=>]>().map_err(|e| {
             syn::Error::new(e.span(), "expected `=> { body }` after the arguments, as in `async_gen!(yield = u32 => { yield_!(1); })`")
         })?;
+        if !input.peek(syn::token::Brace) {
+            return Err(input.error(
+                "expected the generator's body as a block after `=>`, as in `async_gen!(yield = u32 => { yield_!(1); })`",
+            ));
+        }
         let block: syn::Block = input.parse()?;
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the body block"));
+            return Err(input.error(
+                "unexpected tokens after the body block: `async_gen!(..)` ends with `=> { body }`",
+            ));
         }
         Ok(ExprInput { args, block })
     }
