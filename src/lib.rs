@@ -123,14 +123,61 @@
 //! assert_eq!(pairs().collect::<Vec<_>>().await, [10, 11, 99, 20, 21]);
 //! # });
 //! ```
+//!
+//! ## Delegation and recursion: `yield_from_!`
+//!
+//! `yield_from_!(inner)` yields every item of another generator (or any
+//! `Stream`), forwards `asend`/`athrow`/`aclose` to it while it runs (PEP 380),
+//! and evaluates to its outcome: the type its body returns. The outer's send
+//! and error types must convert `Into` the inner's (`Into` is reflexive, so
+//! equal types work; an infallible outer can delegate only to an infallible
+//! inner: give it the inner's error type to delegate to a fallible one).
+//!
+//! Recursion boxes the inner, as any recursive async fn must. Use
+//! `LocalBoxAsyncGenerator` there: the compiler cannot prove `Send` for a
+//! type that contains itself, so `BoxAsyncGenerator` (which requires it) is
+//! for non-recursive erasure.
+//!
+//! ```
+//! use agen::{async_generator, yield_, yield_from_, LocalBoxAsyncGenerator};
+//! use futures::StreamExt;
+//!
+//! struct Node { value: u32, children: Vec<Node> }
+//!
+//! #[async_generator(yield = u32)]
+//! async fn walk(node: &Node) -> usize {
+//!     yield_!(node.value);
+//!     let mut count = 1;
+//!     for child in &node.children {
+//!         // The boxed type names the body's output: `()` or a `Result`.
+//!         let boxed: LocalBoxAsyncGenerator<'_, u32, (), Result<usize, _>> =
+//!             LocalBoxAsyncGenerator::new(walk(child));
+//!         count += yield_from_!(boxed).unwrap_or_else(|never| match never {});
+//!     }
+//!     count
+//! }
+//!
+//! let tree = Node { value: 1, children: vec![
+//!     Node { value: 2, children: vec![Node { value: 3, children: vec![] }] },
+//!     Node { value: 4, children: vec![] },
+//! ] };
+//! # futures::executor::block_on(async {
+//! let mut g = std::pin::pin!(walk(&tree));
+//! let mut seen = Vec::new();
+//! while let Some(v) = g.next().await { seen.push(v); }
+//! assert_eq!(seen, [1, 2, 3, 4]);
+//! # });
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
 pub use agen_macros::{async_gen, async_generator};
 pub use agen_runtime::{
-    AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, Next, Rejected, RuntimeError,
-    StopIterationLike, Thrown, TypeError, Yielder,
+    AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, GeneratorOutput, Next,
+    Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
 };
+#[cfg(feature = "alloc")]
+pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 
 /// Low-level building blocks: the generator type the macro expands to, the
 /// body handle and the output kinds. Use them to build a generator without
@@ -187,7 +234,21 @@ macro_rules! raise_ {
     };
 }
 
-/// Delegates to another generator or `Stream` (PEP 380 `yield from`).
+/// Delegates to another generator or `Stream` (PEP 380 `yield from`);
+/// evaluates to the inner's outcome.
+///
+/// Every item of the inner is yielded by the outer generator. While the inner
+/// runs, `asend(v)` on the outer goes to `inner.asend(v)`, `athrow(e)` to
+/// `inner.athrow(e)` and `aclose()` closes the inner first, then ends the outer
+/// body at this point (use [`yield_from_catch_!`] to clean up instead).
+///
+/// - A generator inner (an `#[async_generator]` fn's value, or a
+///   [`BoxAsyncGenerator`]): the expression has the type its body returns:
+///   `()`, `T`, or `Result<T, E>` (its error, which the outer can handle or
+///   `?`). The outer's send and error types must convert `Into` the inner's.
+/// - A plain `Stream<Item = Y>`: evaluates to `()`. Sent values are dropped (a
+///   stream cannot take them); `athrow(e)` ends the outer body at this point
+///   with `e`, as an uncaught error at a `yield_!` would.
 ///
 /// Only valid directly in a generator body.
 #[macro_export]
@@ -196,6 +257,21 @@ macro_rules! yield_from_ {
     ($($tokens:tt)*) => {
         ::core::compile_error!(
             "`yield_from_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
+        )
+    };
+}
+
+/// `yield_from_!` whose exceptions come back as values: evaluates to
+/// `Ok(outcome)`, or `Err(`[`Thrown`]`)` when the outer is closed (the inner has
+/// been closed already) or an error is thrown at a stream inner.
+///
+/// Only valid directly in a generator body.
+#[macro_export]
+macro_rules! yield_from_catch_ {
+    (@__agen_used) => {};
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`yield_from_catch_!` can only be used directly in the body of an `#[async_generator]` fn or an `async_gen!` block"
         )
     };
 }
@@ -215,7 +291,7 @@ macro_rules! co {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use agen_runtime::{AsyncGen, Co, Value};
+    pub use agen_runtime::{AsyncGen, Co, GenDelegate, GeneratorOutput, StreamDelegate, Value};
     pub use futures_core::stream::FusedStream;
 
     use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};
@@ -229,6 +305,29 @@ pub mod __private {
     impl<T, E> ResultParts for Result<T, E> {
         type Ok = T;
         type Err = E;
+    }
+
+    /// Autoref-specialization tag for `yield_from_!`: a generator gets full
+    /// forwarding, any other `Stream` is polled for items.
+    pub struct Tag<T>(PhantomData<fn() -> T>);
+    pub fn tag<T>(_: &T) -> Tag<T> {
+        Tag(PhantomData)
+    }
+    pub trait ViaGenerator<T> {
+        fn __agen_delegate(&self, inner: T) -> GenDelegate<T>;
+    }
+    impl<T: GeneratorOutput> ViaGenerator<T> for &Tag<T> {
+        fn __agen_delegate(&self, inner: T) -> GenDelegate<T> {
+            GenDelegate::new(inner)
+        }
+    }
+    pub trait ViaStream<T> {
+        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>;
+    }
+    impl<T: futures_core::Stream> ViaStream<T> for Tag<T> {
+        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T> {
+            StreamDelegate::new(inner)
+        }
     }
 
     /// Autoref-specialization probe for the PEP 479 policy of `E`.

@@ -1,7 +1,8 @@
 //! The macro arguments: `yield = Y, send = S` (and `return = R` in the
 //! expression form).
 
-use proc_macro2::Span;
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::{Token, Type};
 
@@ -25,6 +26,10 @@ impl Args {
         let mut yield_ty = None;
         let mut send_ty = None;
         let mut return_ty = None;
+        // Where the arguments start and end, to underline them all when
+        // `yield` is missing.
+        let first_span = input.span();
+        let mut last_span = None;
         while !input.is_empty() && !(form == Form::Expression && input.peek(Token![=>])) {
             let key_span;
             let key = if input.peek(Token![yield]) {
@@ -56,13 +61,27 @@ impl Args {
                     format!("expected `=` and a type after `{key}`, as in `{key} = u32`"),
                 ));
             }
-            input.parse::<Token![=]>()?;
+            let eq_span = input.parse::<Token![=]>()?.span;
+            // The argument's tokens, for an error at the end of the input.
+            let rest = input.fork().cursor().token_stream();
             let ty: Type = input.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    format!("expected a type after `{key} =`, as in `{key} = u32`"),
-                )
+                let msg = format!("expected a type after `{key} =`, as in `{key} = u32`");
+                if e.to_string().starts_with("unexpected end of input") {
+                    // syn reports the end of the input at the macro's call
+                    // site (the whole attribute): underline the argument.
+                    let last = rest.clone().into_iter().last();
+                    let detail = if last.is_none() {
+                        String::new()
+                    } else {
+                        format!(" ({e})")
+                    };
+                    let last = last.map_or(eq_span, |t| t.span());
+                    spanning(key_span, last, format!("{msg}{detail}"))
+                } else {
+                    syn::Error::new(e.span(), format!("{msg} ({e})"))
+                }
             })?;
+            last_span = Some(ty_last_span(&ty));
             let slot = match key {
                 "yield" => &mut yield_ty,
                 "send" => &mut send_ty,
@@ -75,7 +94,17 @@ impl Args {
             if input.is_empty() || (form == Form::Expression && input.peek(Token![=>])) {
                 break;
             }
-            input.parse::<Token![,]>()?;
+            input.parse::<Token![,]>().map_err(|e| {
+                let msg = match form {
+                    Form::Attribute => {
+                        "expected `,` before the next argument: the arguments are `yield = Type, send = Type`"
+                    }
+                    Form::Expression => {
+                        "expected `,` before the next argument, or `=> { body }`, as in `async_gen!(yield = u32 => { yield_!(1); })`"
+                    }
+                };
+                syn::Error::new(e.span(), msg)
+            })?;
         }
         let Some(yield_ty) = yield_ty else {
             let msg = match form {
@@ -86,7 +115,13 @@ impl Args {
                     "missing `yield = Type`: say what the generator yields, as in `async_gen!(yield = u32 => { .. })`"
                 }
             };
-            return Err(syn::Error::new(Span::call_site(), msg));
+            return Err(match last_span {
+                Some(last) => spanning(first_span, last, msg),
+                // No argument at all: the whole call (for the attribute,
+                // `#[async_generator]`; for the expression form, `=>`).
+                None if form == Form::Expression && !input.is_empty() => input.error(msg),
+                None => syn::Error::new(Span::call_site(), msg),
+            });
         };
         Ok(Args {
             yield_ty,
@@ -94,6 +129,24 @@ impl Args {
             return_ty,
         })
     }
+}
+
+/// An error underlining the tokens from `first` to `last`.
+fn spanning(first: Span, last: Span, msg: impl std::fmt::Display) -> syn::Error {
+    let mut tokens = TokenStream::new();
+    tokens.extend([
+        TokenTree::Ident(Ident::new("first", first)),
+        TokenTree::Ident(Ident::new("last", last)),
+    ]);
+    syn::Error::new_spanned(tokens, msg)
+}
+
+/// The span of a type's last token.
+fn ty_last_span(ty: &Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .last()
+        .map_or_else(Span::call_site, |t| t.span())
 }
 
 fn unknown_key(key: &str, span: Span, form: Form) -> syn::Error {

@@ -36,6 +36,7 @@ enum GenMacro {
     YieldCatch,
     Raise,
     YieldFrom,
+    YieldFromCatch,
     Co,
 }
 
@@ -47,6 +48,7 @@ impl GenMacro {
             "yield_catch_" => GenMacro::YieldCatch,
             "raise_" => GenMacro::Raise,
             "yield_from_" => GenMacro::YieldFrom,
+            "yield_from_catch_" => GenMacro::YieldFromCatch,
             "co" => GenMacro::Co,
             _ => return None,
         })
@@ -58,6 +60,7 @@ impl GenMacro {
             GenMacro::YieldCatch => "yield_catch_!",
             GenMacro::Raise => "raise_!",
             GenMacro::YieldFrom => "yield_from_!",
+            GenMacro::YieldFromCatch => "yield_from_catch_!",
             GenMacro::Co => "co!",
         }
     }
@@ -304,13 +307,18 @@ fn expand_call(
             let reborrow = Ident::new("reborrow", end);
             quote_spanned!(end=> #co.#reborrow())
         }
-        GenMacro::Yield | GenMacro::YieldCatch | GenMacro::Raise | GenMacro::YieldFrom => {
+        GenMacro::Yield
+        | GenMacro::YieldCatch
+        | GenMacro::Raise
+        | GenMacro::YieldFrom
+        | GenMacro::YieldFromCatch => {
             let arg = one_argument(kind, mac)?;
             let method = Ident::new(
                 match kind {
                     GenMacro::Yield => "yield_",
                     GenMacro::YieldCatch => "yield_catch",
                     GenMacro::Raise => "raise",
+                    GenMacro::YieldFromCatch => "yield_from_catch",
                     _ => "yield_from",
                 },
                 span,
@@ -327,7 +335,22 @@ fn expand_call(
                         #call(#value).await
                     }
                 }
-                _ => quote_spanned!(end=> #call(#arg).await),
+                _ => {
+                    // The inner is evaluated in a block that ends before the
+                    // await, so only the delegation future (which owns it)
+                    // lives in the body's state: one copy per level. The
+                    // adapter is picked by autoref specialization: full
+                    // forwarding for a generator, items only for a Stream.
+                    let inner = Ident::new("__agen_inner", Span::mixed_site());
+                    quote_spanned! {end=>
+                        #call({
+                            let #inner = #arg;
+                            #[allow(unused_imports)]
+                            use ::agen::__private::{ViaGenerator as _, ViaStream as _};
+                            (&&::agen::__private::tag(&#inner)).__agen_delegate(#inner)
+                        }).await
+                    }
+                }
             }
         }
     })

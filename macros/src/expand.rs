@@ -138,12 +138,14 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
     let ret_ty = output.return_ty();
     let err_ty = output.error_ty();
     let item_ty = output.item_ty(yield_ty);
+    let written = &output.ty;
     // `impl` at a mixed-site span gets this crate's edition (2024): the
     // opaque type captures every lifetime of the signature.
     let impl_token = quote_spanned!(Span::mixed_site()=> impl);
     let signature_ty: Type = syn::parse2(quote_spanned! {ret_span=>
         #impl_token ::agen::AsyncGenerator<Yield = #yield_ty, Send = #send_ty, Return = #ret_ty, Error = #err_ty>
             + ::agen::__private::FusedStream<Item = #item_ty>
+            + ::agen::__private::GeneratorOutput<Output = #written>
     })
     .unwrap_or_else(|_| syn::parse_quote!(()));
     item.sig.output = ReturnType::Type(Default::default(), Box::new(signature_ty));

@@ -53,6 +53,10 @@ pub enum RuntimeError<E, S> {
     /// "cannot reuse already awaited ...": an awaitable polled again after it
     /// completed.
     AwaitableReused,
+    /// `yield_from_!` on a generator that had already finished: there is no
+    /// return value for the expression to evaluate to (Python would use
+    /// `None`; Rust has no value of an arbitrary type to make up).
+    DelegateFinished,
 }
 
 /// The causes of [`Error::TypeError`].
@@ -139,6 +143,7 @@ impl<E: fmt::Debug, S> fmt::Debug for RtDebug<'_, E, S> {
                 f.debug_tuple("RaisedStopIteration").field(e).finish()
             }
             RuntimeError::AwaitableReused => f.write_str("AwaitableReused"),
+            RuntimeError::DelegateFinished => f.write_str("DelegateFinished"),
         }
     }
 }
@@ -160,6 +165,9 @@ impl<R, E: fmt::Display, S> fmt::Display for Error<R, E, S> {
             }
             Error::RuntimeError(RuntimeError::AwaitableReused) => {
                 f.write_str("RuntimeError: cannot reuse already awaited awaitable")
+            }
+            Error::RuntimeError(RuntimeError::DelegateFinished) => {
+                f.write_str("RuntimeError: yield_from_! on a generator that had already finished")
             }
             Error::TypeError(TypeError::SendBeforeStart(_)) => f.write_str(
                 "TypeError: can't send a value to a just-started async generator; start it with anext()",

@@ -9,6 +9,7 @@ use core::task::{Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::api::{AsyncGenerator, Command, Reply};
+use crate::delegate::{Failure, GeneratorOutput};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::output::BodyOutput;
 use crate::slot::{Co, Slot, SlotState};
@@ -233,6 +234,13 @@ where
                         Poll::Ready(Ok(Some(y)))
                     }
                 }
+                SlotState::Failed(failure) => {
+                    this.body = Body::Done;
+                    Poll::Ready(Err(Error::RuntimeError(match failure {
+                        Failure::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
+                        Failure::AlreadyFinished => RuntimeError::DelegateFinished,
+                    })))
+                }
                 SlotState::Raising(thrown) => {
                     // The exception unwinds the body: its destructors run now.
                     this.body = Body::Done;
@@ -289,6 +297,19 @@ where
     }
 }
 
+impl<Y, S, E, K, F, Fut> GeneratorOutput for AsyncGen<Y, S, E, K, F, Fut>
+where
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    type Output = Fut::Output;
+    #[inline]
+    fn output(result: Result<Self::Return, E>) -> Fut::Output {
+        <Fut::Output as BodyOutput<K>>::from_result(result)
+    }
+}
+
 impl<Y, S, E, K, F, Fut> Stream for AsyncGen<Y, S, E, K, F, Fut>
 where
     S: Default,
@@ -300,23 +321,40 @@ where
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut command = match self.phase {
-            GenState::Closed => return Poll::Ready(None),
-            // Continue the step in flight (cancel-safe `next()`).
-            GenState::Running => None,
-            GenState::Created | GenState::Suspended => Some(Command::Next(S::default())),
-        };
-        match self.poll_resume(cx, &mut command) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(Some(y))) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            Poll::Ready(Ok(None)) => Poll::Ready(None),
-            Poll::Ready(Err(
-                Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e)),
-            )) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::error_item(e))),
-            // Finished, or GeneratorExit escaping a body that ignored aclose.
-            Poll::Ready(Err(_)) => Poll::Ready(None),
-        }
+        poll_next_item::<Self, Fut::Output, K>(self, cx)
     }
+}
+
+/// The `Stream` view of any generator whose output is `O` (kind `K`): an
+/// `anext` per item (continuing a step in flight), the body's error as one
+/// item, and `None` once finished.
+#[inline]
+pub(crate) fn poll_next_item<G, O, K>(
+    mut generator: Pin<&mut G>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<O::Item<G::Yield>>>
+where
+    G: AsyncGenerator + ?Sized,
+    G::Send: Default,
+    O: BodyOutput<K, Error = G::Error>,
+{
+    let mut command = match generator.state() {
+        GenState::Closed => return Poll::Ready(None),
+        // Continue the step in flight (cancel-safe `next()`).
+        GenState::Running => None,
+        GenState::Created | GenState::Suspended => Some(Command::Next(Default::default())),
+    };
+    Poll::Ready(
+        match core::task::ready!(generator.as_mut().poll_resume(cx, &mut command)) {
+            Ok(Some(y)) => Some(O::item(y)),
+            Ok(None) => None,
+            Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
+                Some(O::error_item(e))
+            }
+            // Finished, or GeneratorExit escaping a body that ignored aclose.
+            Err(_) => None,
+        },
+    )
 }
 
 impl<Y, S, E, K, F, Fut> FusedStream for AsyncGen<Y, S, E, K, F, Fut>

@@ -26,10 +26,15 @@
 #![deny(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 mod api;
+#[cfg(feature = "alloc")]
+mod boxed;
+mod delegate;
 mod error;
 mod generator;
 mod output;
@@ -37,6 +42,11 @@ mod slot;
 mod state;
 
 pub use api::{AClose, ASend, AThrow, AsyncGenerator, Command, GenError, Next, Reply};
+#[cfg(feature = "alloc")]
+pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
+pub use delegate::{
+    Delegate, Delegated, Failure, GenDelegate, GeneratorOutput, Resume, StreamDelegate, YieldFrom,
+};
 pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
 pub use generator::AsyncGen;
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};

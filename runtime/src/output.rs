@@ -67,6 +67,8 @@ pub trait BodyOutput<K>: Sized {
     type Item<Y>;
     /// Splits the output into returned or raised.
     fn into_result(self) -> Result<Self::Return, Self::Error>;
+    /// The inverse of [`into_result`](Self::into_result).
+    fn from_result(result: Result<Self::Return, Self::Error>) -> Self;
     /// PEP 479: does this error mean "iteration finished"?
     fn is_stop(error: &Self::Error) -> bool;
     /// A yielded value as a stream item.
@@ -82,6 +84,10 @@ impl<T, E, P: StopPolicy<E>> BodyOutput<Fallible<P>> for Result<T, E> {
     #[inline]
     fn into_result(self) -> Result<T, E> {
         self
+    }
+    #[inline]
+    fn from_result(result: Result<T, E>) -> Self {
+        result
     }
     #[inline]
     fn is_stop(error: &E) -> bool {
@@ -104,6 +110,13 @@ impl<T> BodyOutput<Value> for T {
     #[inline]
     fn into_result(self) -> Result<T, Infallible> {
         Ok(self)
+    }
+    #[inline]
+    fn from_result(result: Result<T, Infallible>) -> Self {
+        match result {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
     }
     #[inline]
     fn is_stop(_: &Infallible) -> bool {

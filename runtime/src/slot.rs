@@ -20,6 +20,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
+use crate::delegate::{Delegate, Failure, YieldFrom};
 use crate::error::Thrown;
 
 /// What the slot holds at a given moment.
@@ -35,6 +36,9 @@ pub(crate) enum SlotState<Y, S, E> {
     /// The body raises this through the generator: its future is dropped
     /// (destructors run) and the call resolves to the error.
     Raising(Thrown<E>),
+    /// A delegation failed: the body ends and the call resolves to the
+    /// matching `RuntimeError`.
+    Failed(Failure),
 }
 
 /// The cell shared by a generator and its body.
@@ -110,6 +114,25 @@ impl<Y, S, E> Co<Y, S, E> {
         // generator is inside `poll`/`drop` and not touching the slot itself,
         // and the replace holds no reference beyond this call.
         unsafe { core::ptr::replace((*self.slot.as_ptr()).state.get(), new) }
+    }
+
+    /// Takes the consumer's input (a sent value or a thrown exception), if
+    /// that is what the slot holds; anything else stays.
+    #[inline]
+    pub(crate) fn take_input(&mut self) -> Option<SlotState<Y, S, E>> {
+        match self.replace(SlotState::Empty) {
+            input @ (SlotState::Sent(_) | SlotState::Thrown(_)) => Some(input),
+            other => {
+                drop(self.replace(other));
+                None
+            }
+        }
+    }
+
+    /// Puts `state` in the slot (dropping what was there).
+    #[inline]
+    pub(crate) fn put(&mut self, state: SlotState<Y, S, E>) {
+        drop(self.replace(state));
     }
 
     /// Borrows this handle as a [`Yielder`]. The macro calls it; users get a
@@ -190,6 +213,29 @@ impl<'a, Y, S, E> Yielder<'a, Y, S, E> {
             co: self.co,
             thrown: Some(thrown.into()),
         }
+    }
+
+    /// Delegates to `delegate` (a [`GenDelegate`](crate::GenDelegate) or
+    /// [`StreamDelegate`](crate::StreamDelegate)) until it finishes; resolves
+    /// to its outcome. `yield_from_!(inner)` picks the adapter for you.
+    #[inline]
+    pub fn yield_from<D: Delegate<Y, S, E>>(
+        &mut self,
+        delegate: D,
+    ) -> YieldFrom<'_, Y, S, E, D, false> {
+        YieldFrom::new(self.co, delegate)
+    }
+
+    /// Like [`yield_from`](Self::yield_from), but an exception raised at the
+    /// delegation point (`GeneratorExit` after the inner was closed, or an
+    /// error thrown at a stream) comes back as `Err` instead of ending the
+    /// body. `yield_from_catch_!(inner)` picks the adapter for you.
+    #[inline]
+    pub fn yield_from_catch<D: Delegate<Y, S, E>>(
+        &mut self,
+        delegate: D,
+    ) -> YieldFrom<'_, Y, S, E, D, true> {
+        YieldFrom::new(self.co, delegate)
     }
 
     /// A shorter-lived `Yielder` on the same handle, to pass to a helper
