@@ -172,12 +172,33 @@
 #![deny(missing_docs)]
 
 pub use agen_macros::{async_gen, async_generator};
+pub use agen_runtime::aclosing;
 pub use agen_runtime::{
     AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, GeneratorOutput, Next,
     Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
 };
 #[cfg(feature = "alloc")]
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
+
+/// Finalization: async cleanup for generators dropped before they finished
+/// (asyncio's `sys.set_asyncgen_hooks`, seed 001). Needs the `std` feature.
+///
+/// - [`Finalizable`](hooks::Finalizable): the owned form that takes part;
+/// - [`set_hooks`](hooks::set_hooks): `firstiter` and `finalizer`, process-wide;
+/// - [`Registry`](hooks::Registry): an event loop's bookkeeping, with
+///   `shutdown()` (`loop.shutdown_asyncgens()`);
+/// - `agen::tokio` (feature `tokio`): a ready registry on the tokio runtime.
+#[cfg(feature = "std")]
+pub mod hooks {
+    pub use agen_runtime::Finalizable;
+    pub use agen_runtime::hooks::{
+        ACloseOrphan, BoxFuture, FinalizeError, FinalizerHook, FirstIterHook, GenHandle, Hooks,
+        Orphan, Registration, Registry, hooks, set_hooks,
+    };
+}
+
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 /// Low-level building blocks: the generator type the macro expands to, the
 /// body handle and the output kinds. Use them to build a generator without

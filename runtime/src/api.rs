@@ -85,6 +85,15 @@ pub trait AsyncGenerator {
         command: &mut Option<Command<Self::Send, Self::Error>>,
     ) -> Poll<Reply<Self::Yield, Self::Return, Self::Error, Self::Send>>;
 
+    /// Called when a call's awaitable is created, before it is first polled
+    /// (`closing` for `aclose`). A [`Finalizable`](crate::Finalizable) binds
+    /// the finalization hooks here, as CPython does at the first call; the
+    /// default does nothing.
+    #[inline]
+    fn on_call(self: Pin<&mut Self>, closing: bool) {
+        let _ = closing;
+    }
+
     /// Python's `__anext__()`: resumes with `Send::default()` and resolves to
     /// the next yielded value. If a step is in flight (its awaitable was
     /// dropped), continues it.
@@ -93,7 +102,9 @@ pub trait AsyncGenerator {
         Self: Sized,
         Self::Send: Default,
     {
-        Next(Call::new(self, Command::Next(Default::default())))
+        let mut this = self;
+        this.as_mut().on_call(false);
+        Next(Call::new(this, Command::Next(Default::default())))
     }
 
     /// Python's `asend(value)`: resumes the body with `value` (the result of
@@ -103,7 +114,9 @@ pub trait AsyncGenerator {
     where
         Self: Sized,
     {
-        ASend(Call::new(self, Command::Send(value)))
+        let mut this = self;
+        this.as_mut().on_call(false);
+        ASend(Call::new(this, Command::Send(value)))
     }
 
     /// Python's `athrow(error)`: raises `error` in the body at its yield.
@@ -113,7 +126,9 @@ pub trait AsyncGenerator {
     where
         Self: Sized,
     {
-        AThrow(Call::new(self, Command::Throw(error)))
+        let mut this = self;
+        this.as_mut().on_call(false);
+        AThrow(Call::new(this, Command::Throw(error)))
     }
 
     /// Python's `aclose()`: raises `GeneratorExit` in the body at its yield
@@ -123,7 +138,9 @@ pub trait AsyncGenerator {
     where
         Self: Sized,
     {
-        AClose(Call::new(self, Command::Close))
+        let mut this = self;
+        this.as_mut().on_call(true);
+        AClose(Call::new(this, Command::Close))
     }
 }
 
@@ -228,6 +245,10 @@ where
 
     fn state(&self) -> GenState {
         (**self).state()
+    }
+
+    fn on_call(self: Pin<&mut Self>, closing: bool) {
+        self.get_mut().as_mut().on_call(closing)
     }
 
     fn poll_resume(

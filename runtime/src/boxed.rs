@@ -79,6 +79,11 @@ macro_rules! boxed_generator {
             }
 
             #[inline]
+            fn on_call(self: Pin<&mut Self>, closing: bool) {
+                self.get_mut().inner.as_mut().on_call(closing)
+            }
+
+            #[inline]
             fn poll_resume(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,

@@ -31,16 +31,22 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod aclosing;
 mod api;
 #[cfg(feature = "alloc")]
 mod boxed;
 mod delegate;
 mod error;
+#[cfg(feature = "std")]
+mod finalize;
 mod generator;
+#[cfg(feature = "std")]
+pub mod hooks;
 mod output;
 mod slot;
 mod state;
 
+pub use aclosing::aclosing;
 pub use api::{AClose, ASend, AThrow, AsyncGenerator, Command, GenError, Next, Reply};
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
@@ -48,6 +54,8 @@ pub use delegate::{
     Delegate, Delegated, Failure, GenDelegate, GeneratorOutput, Resume, StreamDelegate, YieldFrom,
 };
 pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
+#[cfg(feature = "std")]
+pub use finalize::Finalizable;
 pub use generator::AsyncGen;
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};
 pub use slot::{Co, Raise, Yield, YieldCatch, Yielder};
