@@ -312,7 +312,9 @@ macro_rules! co {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use agen_runtime::{AsyncGen, Co, GenDelegate, GeneratorOutput, StreamDelegate, Value};
+    pub use agen_runtime::{
+        AsyncGen, Co, GenDelegate, GeneratorOutput, SameDelegate, StreamDelegate, Value,
+    };
     pub use futures_core::stream::FusedStream;
 
     use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};
@@ -328,16 +330,29 @@ pub mod __private {
         type Err = E;
     }
 
-    /// Autoref-specialization tag for `yield_from_!`: a generator gets full
-    /// forwarding, any other `Stream` is polled for items.
-    pub struct Tag<T>(PhantomData<fn() -> T>);
-    pub fn tag<T>(_: &T) -> Tag<T> {
+    /// Autoref-specialization tag for `yield_from_!`: the inner `T` and the
+    /// outer's yield, send and error types. A generator of exactly those types
+    /// gets the fast path, any other generator full forwarding, any other
+    /// `Stream` is polled for items.
+    pub struct Tag<T, Y, S, E>(PhantomData<fn() -> (T, Y, S, E)>);
+    pub fn tag<T, Y, S, E>(_: &T, _: &agen_runtime::Yielder<'_, Y, S, E>) -> Tag<T, Y, S, E> {
         Tag(PhantomData)
+    }
+    pub trait ViaSame<T: GeneratorOutput> {
+        fn __agen_delegate(&self, inner: T) -> SameDelegate<T>;
+    }
+    impl<T, Y, S, E> ViaSame<T> for &&Tag<T, Y, S, E>
+    where
+        T: GeneratorOutput<Yield = Y, Send = S, Error = E>,
+    {
+        fn __agen_delegate(&self, inner: T) -> SameDelegate<T> {
+            SameDelegate::new(inner)
+        }
     }
     pub trait ViaGenerator<T> {
         fn __agen_delegate(&self, inner: T) -> GenDelegate<T>;
     }
-    impl<T: GeneratorOutput> ViaGenerator<T> for &Tag<T> {
+    impl<T: GeneratorOutput, Y, S, E> ViaGenerator<T> for &Tag<T, Y, S, E> {
         fn __agen_delegate(&self, inner: T) -> GenDelegate<T> {
             GenDelegate::new(inner)
         }
@@ -345,7 +360,7 @@ pub mod __private {
     pub trait ViaStream<T> {
         fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>;
     }
-    impl<T: futures_core::Stream> ViaStream<T> for Tag<T> {
+    impl<T: futures_core::Stream, Y, S, E> ViaStream<T> for Tag<T, Y, S, E> {
         fn __agen_delegate(&self, inner: T) -> StreamDelegate<T> {
             StreamDelegate::new(inner)
         }

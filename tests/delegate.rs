@@ -354,3 +354,152 @@ fn size_grows_linearly_with_delegation_depth() {
     assert!(per_level <= 128, "per level {per_level} bytes");
     assert_eq!(block_on(pin!(d16()).collect::<Vec<_>>()), [0, 1, 2]);
 }
+
+// The fast path: a chain of same-type delegations driven from the root.
+
+#[async_generator(yield = u32, send = u32)]
+async fn fast_leaf(log: Log, base: u32) -> Result<u32, Oops> {
+    let _finally = OnDrop(log.clone(), "leaf finally");
+    let mut sent = 0;
+    for i in 0..3 {
+        match yield_catch_!(base + i + sent) {
+            Ok(s) => sent = s,
+            Err(Thrown::Error(Oops("skip"))) => sent = 100,
+            Err(Thrown::Error(e)) => return Err(e),
+            Err(Thrown::GeneratorExit) => {
+                sleep0().await;
+                log.borrow_mut().push("leaf async cleanup".into());
+                raise_!(Thrown::GeneratorExit);
+            }
+        }
+    }
+    Ok(base)
+}
+
+#[async_generator(yield = u32, send = u32)]
+async fn fast_mid(log: Log) -> Result<u32, Oops> {
+    let _finally = OnDrop(log.clone(), "mid finally");
+    let a = yield_from_!(fast_leaf(log.clone(), 10))?;
+    let b = yield_from_!(fast_leaf(log.clone(), 20))?;
+    yield_!(a + b);
+    Ok(a + b)
+}
+
+#[async_generator(yield = u32, send = u32)]
+async fn fast_top(log: Log) -> Result<(), Oops> {
+    let _finally = OnDrop(log.clone(), "top finally");
+    let total = yield_from_!(fast_mid(log.clone()))?;
+    log.borrow_mut().push(format!("top got {total}"));
+    yield_!(total * 2);
+    Ok(())
+}
+
+#[test]
+fn fast_path_items_sends_and_level_changes() {
+    let log = log();
+    let mut g = pin!(fast_top(log.clone()));
+    let got = block_on(async {
+        let mut got = vec![g.as_mut().anext().await.unwrap()];
+        got.push(g.as_mut().asend(1).await.unwrap()); // 10 + 1 + 1
+        got.push(g.as_mut().anext().await.unwrap()); // 10 + 2 + 0
+        // leaf 1 returns 10, mid starts leaf 2 in the same step
+        got.push(g.as_mut().anext().await.unwrap());
+        got.push(g.as_mut().athrow(Oops("skip")).await.unwrap().unwrap()); // 20 + 1 + 100
+        got.push(g.as_mut().anext().await.unwrap());
+        got.push(g.as_mut().anext().await.unwrap()); // mid yields a + b
+        got.push(g.as_mut().anext().await.unwrap()); // top yields total * 2
+        assert_eq!(
+            g.as_mut().anext().await,
+            Err(Error::StopAsyncIteration(Some(())))
+        );
+        got
+    });
+    assert_eq!(got, [10, 12, 12, 20, 121, 22, 30, 60]);
+    assert_eq!(
+        *log.borrow(),
+        [
+            "leaf finally",
+            "leaf finally",
+            "mid finally",
+            "top got 30",
+            "top finally"
+        ]
+    );
+}
+
+#[test]
+fn fast_path_aclose_unwinds_every_level_with_async_cleanup() {
+    let log = log();
+    let mut g = pin!(fast_top(log.clone()));
+    block_on(async {
+        g.as_mut().anext().await.unwrap();
+        g.as_mut().anext().await.unwrap();
+        assert_eq!(g.as_mut().aclose().await, Ok(()));
+        assert_eq!(g.state(), GenState::Closed);
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "leaf async cleanup",
+            "leaf finally",
+            "mid finally",
+            "top finally"
+        ]
+    );
+}
+
+#[test]
+fn fast_path_uncaught_athrow_propagates_through_every_level() {
+    let log = log();
+    let mut g = pin!(fast_top(log.clone()));
+    block_on(async {
+        g.as_mut().anext().await.unwrap();
+        g.as_mut().anext().await.unwrap();
+        assert_eq!(
+            g.as_mut().athrow(Oops("fatal")).await,
+            Err(Error::Raised(Oops("fatal")))
+        );
+    });
+    assert_eq!(
+        *log.borrow(),
+        ["leaf finally", "mid finally", "top finally"]
+    );
+}
+
+#[test]
+fn fast_path_survives_a_dropped_step_and_a_dropped_generator() {
+    #[async_generator(yield = u32)]
+    async fn slow_leaf() {
+        for i in 0..3 {
+            sleep0().await;
+            yield_!(i);
+        }
+    }
+    #[async_generator(yield = u32)]
+    async fn wrap() {
+        yield_from_!(slow_leaf());
+        yield_!(99);
+    }
+    #[async_generator(yield = u32)]
+    async fn wrap2() {
+        yield_from_!(wrap());
+    }
+    let mut g = Box::pin(wrap2());
+    assert_eq!(block_on(g.as_mut().anext()), Ok(0));
+    {
+        let step = pin!(g.as_mut().anext());
+        assert!(support::poll_once(step).is_pending()); // abandoned mid fast step
+    }
+    assert_eq!(g.state(), GenState::Running);
+    assert_eq!(block_on(g.as_mut().anext()), Ok(1));
+    assert_eq!(block_on(g.as_mut().anext()), Ok(2));
+    assert_eq!(block_on(g.as_mut().anext()), Ok(99));
+    assert_eq!(
+        block_on(g.as_mut().anext()),
+        Err(Error::StopAsyncIteration(Some(())))
+    );
+    let mut h = Box::pin(wrap2());
+    assert_eq!(block_on(h.as_mut().anext()), Ok(0));
+    assert_eq!(block_on(h.as_mut().anext()), Ok(1));
+    drop(h); // dropped with a cached chain
+}

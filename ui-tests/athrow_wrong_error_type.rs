@@ -1,5 +1,5 @@
 // Misuse: `athrow` with an error type other than the body's `Result<_, E>` error.
-use agen::{async_generator, yield_, AsyncGenerator};
+use agen::{AsyncGenerator, async_generator, yield_};
 
 #[derive(Debug)]
 struct DbError;

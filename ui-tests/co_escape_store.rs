@@ -1,5 +1,5 @@
 // Misuse: the body's `Yielder` stored in a place that outlives the body.
-use agen::{async_gen, co, Yielder};
+use agen::{Yielder, async_gen, co};
 
 fn main() {
     let mut kept: Vec<Yielder<'static, u32>> = Vec::new();

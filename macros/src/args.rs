@@ -30,7 +30,12 @@ impl Args {
         // `yield` is missing.
         let first_span = input.span();
         let mut last_span = None;
-        while !input.is_empty() && !(form == Form::Expression && input.peek(Token![=>])) {
+        // The arguments end at the end of the input, or at `=>` in the
+        // expression form.
+        let at_end = |input: ParseStream<'_>| {
+            input.is_empty() || (form == Form::Expression && input.peek(Token![=>]))
+        };
+        while !at_end(input) {
             let key_span;
             let key = if input.peek(Token![yield]) {
                 key_span = input.parse::<Token![yield]>()?.span;
@@ -66,14 +71,15 @@ impl Args {
             let rest = input.fork().cursor().token_stream();
             let ty: Type = input.parse().map_err(|e| {
                 let msg = format!("expected a type after `{key} =`, as in `{key} = u32`");
-                if e.to_string().starts_with("unexpected end of input") {
+                // (syn leaves the input where the type stopped parsing.)
+                if input.is_empty() {
                     // syn reports the end of the input at the macro's call
                     // site (the whole attribute): underline the argument.
                     let last = rest.clone().into_iter().last();
                     let detail = if last.is_none() {
                         String::new()
                     } else {
-                        format!(" ({e})")
+                        " (the type is incomplete)".to_string()
                     };
                     let last = last.map_or(eq_span, |t| t.span());
                     spanning(key_span, last, format!("{msg}{detail}"))
@@ -91,7 +97,7 @@ impl Args {
                 return Err(syn::Error::new(key_span, format!("`{key}` is given twice")));
             }
             *slot = Some(ty);
-            if input.is_empty() || (form == Form::Expression && input.peek(Token![=>])) {
+            if at_end(input) {
                 break;
             }
             input.parse::<Token![,]>().map_err(|e| {
@@ -167,4 +173,29 @@ impl Parse for AttrArgs {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         Args::parse(input, Form::Attribute).map(AttrArgs)
     }
+}
+
+/// After the arguments failed to parse: the `send` type, if they name one
+/// that parses; `()` if they have no `send` at all; `None` if it is broken.
+pub fn recover_send_ty(args: TokenStream) -> Option<Type> {
+    let scan = |input: ParseStream<'_>| -> syn::Result<Option<Type>> {
+        let mut send = Some(syn::parse_quote!(()));
+        while !input.is_empty() {
+            if input.peek(syn::Ident) && input.peek2(Token![=]) && !input.peek2(Token![=>]) {
+                let key: Ident = input.parse()?;
+                if key == "send" {
+                    input.parse::<Token![=]>()?;
+                    let ty: Type = input.parse()?;
+                    let complete = input.is_empty() || input.peek(Token![,]);
+                    send = complete.then_some(ty);
+                    // The rest is skipped (it may be what is broken).
+                    input.parse::<TokenStream>()?;
+                }
+            } else {
+                input.parse::<TokenTree>()?;
+            }
+        }
+        Ok(send)
+    };
+    syn::parse::Parser::parse2(scan, args).ok().flatten()
 }

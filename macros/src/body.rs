@@ -98,18 +98,29 @@ pub fn rewrite(block: &mut syn::Block, yield_ty: &Type) {
 /// error was already reported): every generator macro becomes a placeholder
 /// that type-checks quietly, so the user sees the attribute error alone, not
 /// one follow-up error per `yield_!`.
-pub fn neutralize(block: &mut syn::Block) {
+///
+/// `types` says what the placeholders evaluate to, as far as it is known.
+pub fn neutralize(block: &mut syn::Block, types: &Recovered) {
     Rewriter {
         scope: Scope::Body,
-        mode: Mode::Recover,
+        mode: Mode::Recover(types),
     }
     .visit_block_mut(block);
+}
+
+/// What is known of a generator whose attribute failed to parse.
+pub struct Recovered {
+    /// The send type, if the arguments name one that parses (`()` when they
+    /// have no `send`); `None` leaves it to inference.
+    pub send_ty: Option<Type>,
+    /// The body's error type (from the fn's return type).
+    pub err_ty: TokenStream,
 }
 
 #[derive(Clone, Copy)]
 enum Mode<'a> {
     Expand(&'a Type),
-    Recover,
+    Recover(&'a Recovered),
 }
 
 struct Rewriter<'a> {
@@ -138,7 +149,7 @@ impl Rewriter<'_> {
                 Ok(tokens) => tokens,
                 Err(err) => err.to_compile_error(),
             },
-            Mode::Recover => placeholder(kind, mac),
+            Mode::Recover(types) => placeholder(kind, mac, types),
         };
         // Naming the user's macro path (an arm that expands to nothing) keeps
         // their `use agen::yield_;` a used import, also when the call is an
@@ -304,8 +315,8 @@ fn expand_call(
                     "`co!()` takes no arguments: write `co!()`",
                 ));
             }
-            let reborrow = Ident::new("reborrow", end);
-            quote_spanned!(end=> #co.#reborrow())
+            let reborrow = quote_spanned!(span=> ::agen::Yielder::reborrow);
+            quote_spanned!(end=> #reborrow(&mut #co))
         }
         GenMacro::Yield
         | GenMacro::YieldCatch
@@ -323,16 +334,24 @@ fn expand_call(
                 },
                 span,
             );
-            let call = quote_spanned!(end=> #co.#method);
+            // `::agen::Yielder::method(&mut <handle>, ..).await`: the call
+            // starts at the macro's name and ends at its closing delimiter,
+            // so an error about what it evaluates to underlines `name!(..)`.
+            let call = quote_spanned!(span=> ::agen::Yielder::#method);
+            let handle = quote_spanned!(span=> &mut #co);
             match kind {
-                GenMacro::Raise => quote_spanned!(end=> match #call(#arg).await {}),
+                GenMacro::Raise => quote_spanned!(end=> match #call(#handle, #arg).await {}),
                 GenMacro::Yield | GenMacro::YieldCatch => {
                     // A typed binding: a value of the wrong type is reported
-                    // at the value, against the declared `yield = Y`.
+                    // at the value, against the declared `yield = Y`. Its
+                    // block ends before the await, so the binding takes no
+                    // room in the body's state.
                     let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
                     quote_spanned! {end=>
-                        let #value: #yield_ty = #arg;
-                        #call(#value).await
+                        #call(#handle, {
+                            let #value: #yield_ty = #arg;
+                            #value
+                        }).await
                     }
                 }
                 _ => {
@@ -341,13 +360,27 @@ fn expand_call(
                     // lives in the body's state: one copy per level. The
                     // adapter is picked by autoref specialization: full
                     // forwarding for a generator, items only for a Stream.
+                    // Three tiers: a generator of the outer's exact types gets
+                    // the fast path (`SameDelegate`), any other generator
+                    // `GenDelegate`, a Stream `StreamDelegate`. Method-call
+                    // syntax, so that the tag may look at the handle's types
+                    // while its `&mut` is only reserved (two-phase borrow).
                     let inner = Ident::new("__agen_inner", Span::mixed_site());
+                    let method_ident = Ident::new(
+                        if kind == GenMacro::YieldFromCatch {
+                            "yield_from_catch"
+                        } else {
+                            "yield_from"
+                        },
+                        span,
+                    );
+                    let _ = (&call, &handle);
                     quote_spanned! {end=>
-                        #call({
+                        #co.#method_ident({
                             let #inner = #arg;
                             #[allow(unused_imports)]
-                            use ::agen::__private::{ViaGenerator as _, ViaStream as _};
-                            (&&::agen::__private::tag(&#inner)).__agen_delegate(#inner)
+                            use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
+                            (&&&::agen::__private::tag(&#inner, &#co)).__agen_delegate(#inner)
                         }).await
                     }
                 }
@@ -364,6 +397,9 @@ fn one_argument(kind: GenMacro, mac: &Macro) -> syn::Result<Expr> {
             GenMacro::Yield => "`yield_!(value)`; for a generator of `()`, write `yield_!(())`",
             GenMacro::YieldCatch => "`yield_catch_!(value)`",
             GenMacro::Raise => "`raise_!(thrown)` with an `agen::Thrown` or the body's error",
+            GenMacro::YieldFromCatch => {
+                "`yield_from_catch_!(inner)` with another generator or a `Stream`"
+            }
             _ => "`yield_from_!(inner)` with another generator or a `Stream`",
         };
         return Err(syn::Error::new_spanned(
@@ -373,9 +409,7 @@ fn one_argument(kind: GenMacro, mac: &Macro) -> syn::Result<Expr> {
     }
     let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
     match parser.parse2(mac.tokens.clone()) {
-        Ok(list) if list.len() == 1 && !list.trailing_punct() => {
-            Ok(list.into_iter().next().expect("one element"))
-        }
+        Ok(list) if list.len() == 1 => Ok(list.into_iter().next().expect("one element")),
         Ok(list) if list.len() > 1 => {
             let hint = match kind {
                 GenMacro::Yield | GenMacro::YieldCatch => {
@@ -394,20 +428,32 @@ fn one_argument(kind: GenMacro, mac: &Macro) -> syn::Result<Expr> {
 }
 
 /// What a generator macro becomes in a body whose attribute failed: a
-/// diverging expression (the body's code after it still type-checks, and no
-/// second error is reported), evaluating the argument for its uses.
-fn placeholder(kind: GenMacro, mac: &Macro) -> TokenStream {
+/// diverging expression of the type the call would have (as far as it is
+/// known), so the code after it type-checks and no second error is reported.
+/// The argument is still evaluated, for its uses.
+fn placeholder(kind: GenMacro, mac: &Macro, types: &Recovered) -> TokenStream {
     let span = mac.span();
-    if kind == GenMacro::Co {
-        // A `Yielder` whose parameters the uses infer, so that method calls
-        // on it resolve.
-        let handle = Ident::new("__agen_handle", Span::mixed_site().located_at(span));
-        return quote_spanned! {span=>
-            let #handle: ::agen::Yielder<'_, _, _, _> = ::core::unreachable!();
-            #handle
-        };
-    }
-    let arg = syn::parse2::<Expr>(mac.tokens.clone()).ok();
+    let send = match &types.send_ty {
+        Some(ty) => quote!(#ty),
+        None => quote!(_),
+    };
+    let err = &types.err_ty;
+    let ty = match kind {
+        GenMacro::Co => quote!(::agen::Yielder<'_, _, #send, #err>),
+        GenMacro::Yield => send,
+        GenMacro::YieldCatch => quote!(::core::result::Result<#send, ::agen::Thrown<#err>>),
+        // `!`, or a type only the (unknown) inner generator decides.
+        _ => quote!(_),
+    };
+    let arg = match kind {
+        GenMacro::Co => None,
+        _ => syn::parse2::<Expr>(mac.tokens.clone()).ok(),
+    };
     let arg = arg.map(|arg| quote_spanned!(span=> let _ = #arg;));
-    quote_spanned!(span=> #arg ::core::unreachable!())
+    let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
+    quote_spanned! {span=>
+        #arg
+        let #value: #ty = ::core::unreachable!();
+        #value
+    }
 }

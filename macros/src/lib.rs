@@ -19,6 +19,7 @@ use syn::parse::{Parse, ParseStream};
 #[proc_macro_attribute]
 pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
     let item2 = proc_macro2::TokenStream::from(item.clone());
+    let args2 = proc_macro2::TokenStream::from(args.clone());
     let args = match syn::parse::<args::AttrArgs>(args) {
         Ok(args) => args.0,
         Err(err) => {
@@ -26,8 +27,21 @@ pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
             // in it, with its `yield_!`s quieted: the attribute is the error.
             return match syn::parse::<syn::ItemFn>(item) {
                 Ok(mut f) => {
-                    body::neutralize(&mut f.block);
-                    f.attrs.push(syn::parse_quote!(#[allow(unreachable_code)]));
+                    let written = match &f.sig.output {
+                        syn::ReturnType::Type(_, ty)
+                            if !matches!(**ty, syn::Type::ImplTrait(_)) =>
+                        {
+                            Some((**ty).clone())
+                        }
+                        _ => None,
+                    };
+                    let types = body::Recovered {
+                        send_ty: args::recover_send_ty(args2),
+                        err_ty: output::Output::new(written).error_ty(),
+                    };
+                    body::neutralize(&mut f.block, &types);
+                    // The placeholders make the rest of the body unreachable.
+                    f.attrs.push(syn::parse_quote!(#[allow(unused)]));
                     with_error(err, quote!(#f))
                 }
                 Err(_) => with_error(err, item2),

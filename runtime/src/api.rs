@@ -18,6 +18,11 @@ pub enum Command<S, E> {
     Throw(E),
     /// `aclose()`.
     Close,
+    /// The delegation this generator was awaiting finished under the fast
+    /// path: resume the body (no input) for a step of this kind. Only ever
+    /// sent by the runtime to a generator it drives as a delegate.
+    #[doc(hidden)]
+    Continue(crate::fast::StepKind),
 }
 
 /// The answer to one call: `Ok(Some(y))` yielded, `Ok(None)` completed with
@@ -92,6 +97,21 @@ pub trait AsyncGenerator {
     #[inline]
     fn on_call(self: Pin<&mut Self>, closing: bool) {
         let _ = closing;
+    }
+
+    /// Marks this generator as the inner of a fast-path delegation: it must
+    /// not cache its own delegation chain, because the root drives it.
+    #[doc(hidden)]
+    #[inline]
+    fn mark_delegated(self: Pin<&mut Self>) {}
+
+    /// The delegation registered in this generator's slot, if any.
+    #[doc(hidden)]
+    #[inline]
+    fn fast_delegate(
+        &self,
+    ) -> Option<crate::fast::StepperPtr<Self::Yield, Self::Send, Self::Error>> {
+        None
     }
 
     /// Python's `__anext__()`: resumes with `Send::default()` and resolves to
@@ -249,6 +269,16 @@ where
 
     fn on_call(self: Pin<&mut Self>, closing: bool) {
         self.get_mut().as_mut().on_call(closing)
+    }
+
+    fn mark_delegated(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().mark_delegated()
+    }
+
+    fn fast_delegate(
+        &self,
+    ) -> Option<crate::fast::StepperPtr<Self::Yield, Self::Send, Self::Error>> {
+        (**self).fast_delegate()
     }
 
     fn poll_resume(

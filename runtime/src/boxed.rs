@@ -84,6 +84,16 @@ macro_rules! boxed_generator {
             }
 
             #[inline]
+            fn mark_delegated(self: Pin<&mut Self>) {
+                self.get_mut().inner.as_mut().mark_delegated()
+            }
+
+            #[inline]
+            fn fast_delegate(&self) -> Option<crate::fast::StepperPtr<Y, S, O::Error>> {
+                self.inner.fast_delegate()
+            }
+
+            #[inline]
             fn poll_resume(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,

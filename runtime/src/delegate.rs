@@ -18,8 +18,9 @@ use core::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::api::{AsyncGenerator, Command};
+use crate::api::{AsyncGenerator, Command, Reply};
 use crate::error::{Error, RuntimeError, Thrown};
+use crate::fast::StepperPtr;
 use crate::slot::{Co, SlotState};
 
 /// What the outer asks of the inner on one resumption.
@@ -71,6 +72,48 @@ pub trait Delegate<Y, S, E> {
         cx: &mut Context<'_>,
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, Self::Output, E>>;
+
+    /// The fast path finished the delegation: its outcome waits in the
+    /// delegate, to be returned by the next `poll_delegate` without input.
+    #[doc(hidden)]
+    fn has_outcome(&self) -> bool {
+        false
+    }
+
+    /// Registers for the fast path (only same-type generator delegates do).
+    #[doc(hidden)]
+    fn register(self: Pin<&mut Self>) -> Option<StepperPtr<Y, S, E>> {
+        None
+    }
+}
+
+/// How a generator's reply ends (or continues) a delegation. `closing`: the
+/// reply answers a forwarded `aclose`.
+///
+/// Only `GeneratorExit` is ever raised in the outer from here (an error the
+/// inner raised is its outcome), so the outer's error type `E` is free.
+pub(crate) fn reply_to_delegated<G: GeneratorOutput, E>(
+    reply: Reply<G::Yield, G::Return, G::Error, G::Send>,
+    closing: bool,
+) -> Delegated<G::Yield, G::Output, E> {
+    match reply {
+        Ok(Some(y)) => Delegated::Yielded(y),
+        // The inner closed cleanly: GeneratorExit goes on in the outer.
+        Ok(None) => Delegated::Raise(Thrown::GeneratorExit),
+        Err(Error::StopAsyncIteration(Some(value))) => Delegated::Finished(G::output(Ok(value))),
+        Err(Error::StopAsyncIteration(None)) if closing => Delegated::Raise(Thrown::GeneratorExit),
+        Err(Error::StopAsyncIteration(None)) => Delegated::Failed(Failure::AlreadyFinished),
+        Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
+            Delegated::Finished(G::output(Err(e)))
+        }
+        Err(Error::GeneratorExit) => Delegated::Raise(Thrown::GeneratorExit),
+        Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)) => {
+            Delegated::Failed(Failure::IgnoredGeneratorExit)
+        }
+        // Not reachable: the delegation never starts a call while the inner
+        // runs, never asends before starting it, never re-polls.
+        Err(_) => Delegated::Failed(Failure::AlreadyFinished),
+    }
 }
 
 /// A generator that knows its body's written return type: what delegating
@@ -119,28 +162,7 @@ where
             Resume::Close => Command::Close,
         });
         let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
-        Poll::Ready(match reply {
-            Ok(Some(y)) => Delegated::Yielded(y),
-            // The inner closed cleanly: GeneratorExit goes on in the outer.
-            Ok(None) => Delegated::Raise(Thrown::GeneratorExit),
-            Err(Error::StopAsyncIteration(Some(value))) => {
-                Delegated::Finished(G::output(Ok(value)))
-            }
-            Err(Error::StopAsyncIteration(None)) if closing => {
-                Delegated::Raise(Thrown::GeneratorExit)
-            }
-            Err(Error::StopAsyncIteration(None)) => Delegated::Failed(Failure::AlreadyFinished),
-            Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
-                Delegated::Finished(G::output(Err(e)))
-            }
-            Err(Error::GeneratorExit) => Delegated::Raise(Thrown::GeneratorExit),
-            Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)) => {
-                Delegated::Failed(Failure::IgnoredGeneratorExit)
-            }
-            // Not reachable: the delegation never starts a call while the
-            // inner runs, never asends before starting it, never re-polls.
-            Err(_) => Delegated::Failed(Failure::AlreadyFinished),
-        })
+        Poll::Ready(reply_to_delegated::<G, E>(reply, closing))
     }
 }
 
@@ -201,8 +223,12 @@ pub struct YieldFrom<'a, Y, S, E, D, const CATCH: bool> {
     /// A step of the inner is in flight (it returned `Pending` at an await
     /// that is not a yield): continue it instead of reading the slot.
     in_step: bool,
+    /// The delegate is registered in the outer's slot for the fast path.
+    registered: bool,
     delegate: D,
     _marker: PhantomData<fn() -> Y>,
+    // A registration points into `delegate`.
+    _pinned: core::marker::PhantomPinned,
 }
 
 impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
@@ -211,8 +237,10 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
             co,
             resume: Some(Resume::Start),
             in_step: false,
+            registered: false,
             delegate,
             _marker: PhantomData,
+            _pinned: core::marker::PhantomPinned,
         }
     }
 
@@ -225,7 +253,7 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
         // pinned future); the other fields are not pinned and are only
         // accessed through `&mut`, never moved while pinned data exists.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.resume.is_none() && !this.in_step {
+        if this.resume.is_none() && !this.in_step && !this.delegate.has_outcome() {
             // Resumed by the outer generator: read what the consumer did.
             this.resume = Some(match this.co.take_input() {
                 Some(SlotState::Sent(s)) => Resume::Send(s),
@@ -236,8 +264,22 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
             });
         }
         // SAFETY: see above; `delegate` is pinned because `self` is.
-        let delegate = unsafe { Pin::new_unchecked(&mut this.delegate) };
-        match delegate.poll_delegate(cx, &mut this.resume) {
+        let mut delegate = unsafe { Pin::new_unchecked(&mut this.delegate) };
+        if matches!(this.resume, Some(Resume::Start)) {
+            // Before the inner first runs, so that it knows it is delegated.
+            if let Some(stepper) = delegate.as_mut().register() {
+                this.co.set_delegate(Some(stepper));
+                this.registered = true;
+            }
+        }
+        let step = delegate.poll_delegate(cx, &mut this.resume);
+        if matches!(
+            step,
+            Poll::Ready(Delegated::Finished(_) | Delegated::Raise(_) | Delegated::Failed(_))
+        ) {
+            this.unregister();
+        }
+        match step {
             Poll::Pending => {
                 this.in_step = true;
                 Poll::Pending
@@ -258,6 +300,21 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
                 }
             }
         }
+    }
+}
+
+impl<Y, S, E, D, const CATCH: bool> YieldFrom<'_, Y, S, E, D, CATCH> {
+    fn unregister(&mut self) {
+        if core::mem::replace(&mut self.registered, false) {
+            self.co.set_delegate(None);
+        }
+    }
+}
+
+impl<Y, S, E, D, const CATCH: bool> Drop for YieldFrom<'_, Y, S, E, D, CATCH> {
+    fn drop(&mut self) {
+        // The registration must not outlive the delegate it points to.
+        self.unregister();
     }
 }
 

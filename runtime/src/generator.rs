@@ -11,6 +11,7 @@ use futures_core::{FusedStream, Stream};
 use crate::api::{AsyncGenerator, Command, Reply};
 use crate::delegate::{Failure, GeneratorOutput};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
+use crate::fast::{FastStep, StepKind, StepperPtr, deepest};
 use crate::output::BodyOutput;
 use crate::slot::{Co, Slot, SlotState};
 use crate::state::GenState;
@@ -23,15 +24,6 @@ enum Body<F, Fut> {
     Unstarted(F),
     Started(Fut),
     Done,
-}
-
-/// Which call started the step in flight: decides how its end is reported.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum StepKind {
-    /// `anext`, `asend`, or `anext` continuing an abandoned step.
-    Next,
-    Throw,
-    Close,
 }
 
 /// An async generator: the value an `#[async_generator]` function returns.
@@ -55,7 +47,25 @@ pub struct AsyncGen<Y, S, E, K, F, Fut> {
     /// exit stays resumable by `anext`, but `athrow`/`aclose` now report
     /// `StopAsyncIteration` without entering it.
     exit_requested: bool,
+    /// Fast path (see `fast.rs`): the deepest delegation below this
+    /// generator, when it is the root of a chain.
+    leaf: Option<StepperPtr<Y, S, E>>,
+    /// The step in flight goes through `leaf`, not through the body.
+    fast_step: bool,
+    /// This generator is the inner of a fast delegation: the root drives its
+    /// chain, so it never caches one.
+    delegated: bool,
     _kind: PhantomData<fn() -> K>,
+}
+
+/// How `begin` answered a call.
+enum Begun<Y, R, E, S> {
+    /// Answered without running anything.
+    Reply(Reply<Y, R, E, S>),
+    /// Run (or continue) the body.
+    Body,
+    /// Run (or continue) the step through the cached delegation chain.
+    Fast(Option<Command<S, E>>),
 }
 
 impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
@@ -76,6 +86,9 @@ where
             phase: GenState::Created,
             step: StepKind::Next,
             exit_requested: false,
+            leaf: None,
+            fast_step: false,
+            delegated: false,
             _kind: PhantomData,
         }
     }
@@ -120,63 +133,138 @@ where
         }
     }
 
-    /// Starts a step: checks the call against the state, and loads the slot.
-    /// `Some(reply)` when the call is answered without running the body.
+    /// Starts a step: checks the call against the state, and loads the slot
+    /// (or keeps the command for the fast path).
     fn begin(
         &mut self,
         command: Command<S, E>,
-    ) -> Option<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
+    ) -> Begun<Y, <Fut::Output as BodyOutput<K>>::Return, E, S> {
         match self.phase {
-            GenState::Closed => Some(match command {
-                Command::Next(_) | Command::Send(_) => Err(Error::StopAsyncIteration(None)),
+            GenState::Closed => Begun::Reply(match command {
                 // CPython: athrow/aclose on a finished generator complete
                 // with None.
                 Command::Throw(_) | Command::Close => Ok(None),
+                _ => Err(Error::StopAsyncIteration(None)),
             }),
             GenState::Running => match command {
                 // Rule 7: `anext` continues the step left pending.
-                Command::Next(_) => None,
-                Command::Send(s) => Some(already_running(Rejected::Send(s))),
-                Command::Throw(e) => Some(already_running(Rejected::Throw(e))),
-                Command::Close => Some(already_running(Rejected::Close)),
+                Command::Next(_) | Command::Continue(_) if self.fast_step => Begun::Fast(None),
+                Command::Next(_) | Command::Continue(_) => Begun::Body,
+                Command::Send(s) => Begun::Reply(already_running(Rejected::Send(s))),
+                Command::Throw(e) => Begun::Reply(already_running(Rejected::Throw(e))),
+                Command::Close => Begun::Reply(already_running(Rejected::Close)),
             },
             GenState::Created => match command {
-                Command::Next(_) => {
+                Command::Next(_) | Command::Continue(_) => {
                     self.step = StepKind::Next;
                     self.phase = GenState::Running;
-                    None
+                    Begun::Body
                 }
                 // Rule 1: stays Created, the value comes back.
-                Command::Send(s) => Some(Err(Error::TypeError(TypeError::SendBeforeStart(s)))),
+                Command::Send(s) => {
+                    Begun::Reply(Err(Error::TypeError(TypeError::SendBeforeStart(s))))
+                }
                 // Rule 2: the body never runs; the error comes straight back.
                 Command::Throw(e) => {
                     self.finish_unstarted();
-                    Some(Err(Self::raised(e)))
+                    Begun::Reply(Err(Self::raised(e)))
                 }
                 // Rule 3.
                 Command::Close => {
                     self.exit_requested = true;
                     self.finish_unstarted();
-                    Some(Ok(None))
+                    Begun::Reply(Ok(None))
                 }
             },
             GenState::Suspended => {
-                let (step, input) = match command {
-                    Command::Next(s) | Command::Send(s) => (StepKind::Next, SlotState::Sent(s)),
+                let step = match &command {
+                    Command::Next(_) | Command::Send(_) => StepKind::Next,
                     Command::Throw(_) | Command::Close if self.exit_requested => {
-                        return Some(Err(Error::StopAsyncIteration(None)));
+                        return Begun::Reply(Err(Error::StopAsyncIteration(None)));
                     }
-                    Command::Throw(e) => (StepKind::Throw, SlotState::Thrown(Thrown::Error(e))),
-                    Command::Close => {
-                        self.exit_requested = true;
-                        (StepKind::Close, SlotState::Thrown(Thrown::GeneratorExit))
-                    }
+                    Command::Throw(_) => StepKind::Throw,
+                    Command::Close => StepKind::Close,
+                    Command::Continue(kind) => *kind,
                 };
-                drop(self.slot.replace(input));
+                if step == StepKind::Close {
+                    self.exit_requested = true;
+                }
                 self.step = step;
                 self.phase = GenState::Running;
-                None
+                if self.leaf.is_some() {
+                    self.fast_step = true;
+                    return Begun::Fast(Some(command));
+                }
+                let input = match command {
+                    Command::Next(s) | Command::Send(s) => SlotState::Sent(s),
+                    Command::Throw(e) => SlotState::Thrown(Thrown::Error(e)),
+                    Command::Close => SlotState::Thrown(Thrown::GeneratorExit),
+                    // The awaited delegation kept its outcome: no input.
+                    Command::Continue(_) => return Begun::Body,
+                };
+                drop(self.slot.replace(input));
+                Begun::Body
             }
+        }
+    }
+
+    /// Runs the step through the cached delegation chain: the deepest
+    /// delegation is resumed directly; when it finishes, the level above is
+    /// continued, up to this generator's own body.
+    fn poll_fast(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut command: Option<Command<S, E>>,
+    ) -> Poll<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
+        // SAFETY: nothing here moves the generator.
+        let this = unsafe { self.get_unchecked_mut() };
+        loop {
+            let Some(leaf) = this.leaf else {
+                // Our own `yield_from_!` finished: the body picks it up.
+                this.fast_step = false;
+                // SAFETY: `this` came from a `Pin<&mut Self>` and is not moved.
+                return unsafe { Pin::new_unchecked(this) }.poll_body(cx);
+            };
+            this.phase = GenState::Closed; // poisoned while user code runs
+            // SAFETY: `leaf` is registered below this pinned generator and no
+            // step has run since it was (re)walked (fast.rs module docs).
+            let step = unsafe { leaf.pin_mut() }.step(cx, &mut command);
+            match step {
+                Poll::Pending => {
+                    this.phase = GenState::Running;
+                    return Poll::Pending;
+                }
+                Poll::Ready(FastStep::Yielded(y)) => {
+                    // The step may have started a deeper delegation.
+                    // SAFETY: `leaf` is still registered: it yielded.
+                    this.leaf = unsafe { deepest(Some(leaf)) };
+                    this.phase = GenState::Suspended;
+                    this.fast_step = false;
+                    return Poll::Ready(if this.step == StepKind::Close {
+                        drop(y);
+                        Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
+                    } else {
+                        Ok(Some(y))
+                    });
+                }
+                Poll::Ready(FastStep::Done) => {
+                    // SAFETY: registrations from our slot down are valid; the
+                    // finished one is inactive and ends the walk.
+                    this.leaf = unsafe { deepest(this.slot.delegate()) };
+                    command = Some(Command::Continue(this.step));
+                }
+            }
+        }
+    }
+
+    /// After a step of the body: if it started a delegation and nothing
+    /// drives this generator's chain from above, cache the chain's end.
+    #[inline]
+    fn discover_chain(&mut self) {
+        if !self.delegated && self.slot.delegate().is_some() {
+            // SAFETY: the registrations in our slot and below are valid right
+            // after our body's step.
+            self.leaf = unsafe { deepest(self.slot.delegate()) };
         }
     }
 
@@ -226,6 +314,7 @@ where
             Poll::Pending => match this.slot.take() {
                 SlotState::Yielded(y) => {
                     this.phase = GenState::Suspended;
+                    this.discover_chain();
                     if this.step == StepKind::Close {
                         // Rule 5: the body caught the exit and yielded.
                         drop(y);
@@ -283,17 +372,32 @@ where
         cx: &mut Context<'_>,
         command: &mut Option<Command<S, E>>,
     ) -> Poll<Reply<Y, Self::Return, E, S>> {
-        if let Some(command) = command.take() {
-            // SAFETY: `begin` does not move the body (it only replaces an
-            // unstarted closure, or nothing).
-            let this = unsafe { self.as_mut().get_unchecked_mut() };
-            if let Some(reply) = this.begin(command) {
-                return Poll::Ready(reply);
+        // SAFETY: `begin` does not move the body (it only replaces an
+        // unstarted closure, or nothing).
+        let this = unsafe { self.as_mut().get_unchecked_mut() };
+        match command.take() {
+            Some(command) => match this.begin(command) {
+                Begun::Reply(reply) => Poll::Ready(reply),
+                Begun::Body => self.poll_body(cx),
+                Begun::Fast(command) => self.poll_fast(cx, command),
+            },
+            None if this.phase != GenState::Running => {
+                Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
             }
-        } else if self.phase != GenState::Running {
-            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
+            None if this.fast_step => self.poll_fast(cx, None),
+            None => self.poll_body(cx),
         }
-        self.poll_body(cx)
+    }
+
+    #[inline]
+    fn mark_delegated(self: Pin<&mut Self>) {
+        // SAFETY: a plain field write.
+        unsafe { self.get_unchecked_mut() }.delegated = true;
+    }
+
+    #[inline]
+    fn fast_delegate(&self) -> Option<StepperPtr<Y, S, E>> {
+        self.slot.delegate()
     }
 }
 

@@ -37,6 +37,8 @@ mod api;
 mod boxed;
 mod delegate;
 mod error;
+#[doc(hidden)]
+pub mod fast;
 #[cfg(feature = "std")]
 mod finalize;
 mod generator;
@@ -54,6 +56,7 @@ pub use delegate::{
     Delegate, Delegated, Failure, GenDelegate, GeneratorOutput, Resume, StreamDelegate, YieldFrom,
 };
 pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
+pub use fast::SameDelegate;
 #[cfg(feature = "std")]
 pub use finalize::Finalizable;
 pub use generator::AsyncGen;

@@ -22,6 +22,7 @@ use core::task::{Context, Poll};
 
 use crate::delegate::{Delegate, Failure, YieldFrom};
 use crate::error::Thrown;
+use crate::fast::StepperPtr;
 
 /// What the slot holds at a given moment.
 pub(crate) enum SlotState<Y, S, E> {
@@ -44,6 +45,8 @@ pub(crate) enum SlotState<Y, S, E> {
 /// The cell shared by a generator and its body.
 pub(crate) struct Slot<Y, S, E> {
     state: UnsafeCell<SlotState<Y, S, E>>,
+    /// The fast-path delegation registered by the body's `yield_from_!`.
+    delegate: core::cell::Cell<Option<StepperPtr<Y, S, E>>>,
     // The body's `Co` points here: the slot must never move once a body exists.
     _pinned: PhantomPinned,
 }
@@ -58,6 +61,7 @@ impl<Y, S, E> Slot<Y, S, E> {
     pub(crate) const fn new() -> Self {
         Slot {
             state: UnsafeCell::new(SlotState::Empty),
+            delegate: core::cell::Cell::new(None),
             _pinned: PhantomPinned,
         }
     }
@@ -77,6 +81,12 @@ impl<Y, S, E> Slot<Y, S, E> {
     #[inline]
     pub(crate) fn take(&self) -> SlotState<Y, S, E> {
         self.replace(SlotState::Empty)
+    }
+
+    /// The registered fast-path delegation.
+    #[inline]
+    pub(crate) fn delegate(&self) -> Option<StepperPtr<Y, S, E>> {
+        self.delegate.get()
     }
 }
 
@@ -127,6 +137,14 @@ impl<Y, S, E> Co<Y, S, E> {
                 None
             }
         }
+    }
+
+    /// Registers (or removes) the body's fast-path delegation.
+    #[inline]
+    pub(crate) fn set_delegate(&mut self, stepper: Option<StepperPtr<Y, S, E>>) {
+        // SAFETY: as for `replace`: the slot is alive while the body is, and
+        // a `Cell` write holds no reference.
+        unsafe { (*self.slot.as_ptr()).delegate.set(stepper) }
     }
 
     /// Puts `state` in the slot (dropping what was there).
