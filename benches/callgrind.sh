@@ -10,7 +10,8 @@
 # Usage: benches/callgrind.sh [FILTER]   (FILTER: grep -E on "workload contender")
 # Env:   N1, N2 (default 10000, 110000); CARGO_TARGET_DIR (default
 #        /work/target-bench); CALLGRIND_KEEP=DIR keeps the callgrind.out files
-#        (for callgrind_annotate).
+#        (for callgrind_annotate); ALLOCS=1 adds a heap allocations per item
+#        column, from memcheck's heap summary at N=1000 and N=2000.
 #
 # The bench profile (Cargo.toml: lto = "fat", codegen-units = 1) is used.
 # `--demangle=no`: callgrind's demangler chokes on some of this binary's v0
@@ -48,28 +49,46 @@ instructions() {
     sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$file" | head -n 1
 }
 
+# Heap allocations (malloc & co.) of one run, from memcheck's summary.
+allocations() {
+    valgrind "$BIN" --one "$1" "$2" "$3" 2>&1 >/dev/null |
+        sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
+}
+
 declare -A hand_ipi
-printf '| %-12s | %-17s | %12s | %12s | %10s | %8s |\n' \
+printf '| %-12s | %-17s | %12s | %12s | %10s | %8s |' \
     workload contender "I(N1=$N1)" "I(N2=$N2)" instr/item "vs hand"
-printf '|%s|%s|%s|%s|%s|%s|\n' -------------- ------------------- -------------- -------------- ------------ ----------
+[ -n "${ALLOCS:-}" ] && printf ' %11s |' allocs/item
+printf '\n|%s|%s|%s|%s|%s|%s|' -------------- ------------------- -------------- -------------- ------------ ----------
+[ -n "${ALLOCS:-}" ] && printf '%s|' -------------
+echo
 # Rows are printed once all are measured: the ratio column needs `hand`,
 # which `--list` gives after `agen`.
 rows=()
 while read -r workload contender; do
-    echo "$workload $contender" | grep -Eq -- "$FILTER" || continue
+    # `hand` always runs: the ratio column needs it.
+    [ "$contender" = hand ] || echo "$workload $contender" | grep -Eq -- "$FILTER" || continue
     i1=$(instructions "$workload" "$contender" "$N1")
     i2=$(instructions "$workload" "$contender" "$N2")
     ipi=$(awk -v a="$i1" -v b="$i2" -v n1="$N1" -v n2="$N2" 'BEGIN { printf "%.2f", (b - a) / (n2 - n1) }')
     [ "$contender" = hand ] && hand_ipi[$workload]=$ipi
-    rows+=("$workload $contender $i1 $i2 $ipi")
+    api=-
+    if [ -n "${ALLOCS:-}" ]; then
+        a1=$(allocations "$workload" "$contender" 1000)
+        a2=$(allocations "$workload" "$contender" 2000)
+        api=$(awk -v a="$a1" -v b="$a2" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
+    fi
+    rows+=("$workload $contender $i1 $i2 $ipi $api")
 done < <("$BIN" --list)
 
 for row in "${rows[@]}"; do
-    read -r workload contender i1 i2 ipi <<<"$row"
+    read -r workload contender i1 i2 ipi api <<<"$row"
     ratio=-
     if [ -n "${hand_ipi[$workload]:-}" ]; then
         ratio=$(awk -v x="$ipi" -v h="${hand_ipi[$workload]}" 'BEGIN { if (h > 0) printf "%.2fx", x / h; else print "-" }')
     fi
-    printf '| %-12s | %-17s | %12s | %12s | %10s | %8s |\n' \
+    printf '| %-12s | %-17s | %12s | %12s | %10s | %8s |' \
         "$workload" "$contender" "$i1" "$i2" "$ipi" "$ratio"
+    [ -n "${ALLOCS:-}" ] && printf ' %11s |' "$api"
+    echo
 done

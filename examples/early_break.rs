@@ -43,6 +43,8 @@ async fn main() {
     let finalization = agen::tokio::install();
     {
         let mut g = Finalizable::named("agen", agen("hooks"));
+        // Seed 001's `async for i in agen(): break`.
+        #[allow(clippy::never_loop)]
         while let Some(item) = g.next().await {
             println!("[hooks] got {item}; breaking out of the loop");
             break;

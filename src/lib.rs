@@ -334,6 +334,7 @@ pub mod __private {
     /// outer's yield, send and error types. A generator of exactly those types
     /// gets the fast path, any other generator full forwarding, any other
     /// `Stream` is polled for items.
+    #[allow(clippy::type_complexity)]
     pub struct Tag<T, Y, S, E>(PhantomData<fn() -> (T, Y, S, E)>);
     pub fn tag<T, Y, S, E>(_: &T, _: &agen_runtime::Yielder<'_, Y, S, E>) -> Tag<T, Y, S, E> {
         Tag(PhantomData)
@@ -368,6 +369,11 @@ pub mod __private {
 
     /// Autoref-specialization probe for the PEP 479 policy of `E`.
     pub struct Probe<E>(PhantomData<fn() -> E>);
+    impl<E> Default for Probe<E> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
     impl<E> Probe<E> {
         pub const fn new() -> Self {
             Probe(PhantomData)

@@ -1,5 +1,8 @@
 //! Finalization (SPEC §5, seed 001): hooks, the tokio finalizer, shutdown and
 //! `aclosing`. Hooks are process-wide, so every test holds `SERIAL`.
+// Each test runs its own runtime and holds the lock for all of it, on
+// purpose: that is what serializes them.
+#![allow(clippy::await_holding_lock)]
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};

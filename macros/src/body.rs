@@ -154,7 +154,13 @@ impl Rewriter<'_> {
         // Naming the user's macro path (an arm that expands to nothing) keeps
         // their `use agen::yield_;` a used import, also when the call is an
         // error.
-        Some(quote_spanned!(span=> { #path!(@__agen_used); #tokens }))
+        match self.mode {
+            // `expand_call` puts the marker inside the call's own argument
+            // block, so the expansion is a plain call expression (no block
+            // around it for lints such as `blocks_in_conditions` to see).
+            Mode::Expand(_) if !tokens.to_string().contains("compile_error") => Some(tokens),
+            _ => Some(quote_spanned!(span=> { #path!(@__agen_used); #tokens })),
+        }
     }
 }
 
@@ -268,6 +274,10 @@ fn expand_call(
     scope: Scope,
 ) -> syn::Result<TokenStream> {
     let args = mac.tokens.clone();
+    // Naming the user's macro path (an arm that expands to nothing) keeps
+    // their `use agen::yield_;` a used import.
+    let path = &mac.path;
+    let marker = quote_spanned!(mac.span()=> #path!(@__agen_used););
     // The expansion's first token sits on the macro's name and its last on the
     // closing delimiter, so an error about the whole call (a type mismatch on
     // what it evaluates to, a borrow of the handle) underlines `yield_!(..)`.
@@ -316,7 +326,7 @@ fn expand_call(
                 ));
             }
             let reborrow = quote_spanned!(span=> ::agen::Yielder::reborrow);
-            quote_spanned!(end=> #reborrow(&mut #co))
+            quote_spanned!(end=> #reborrow({ #marker &mut #co }))
         }
         GenMacro::Yield
         | GenMacro::YieldCatch
@@ -340,7 +350,9 @@ fn expand_call(
             let call = quote_spanned!(span=> ::agen::Yielder::#method);
             let handle = quote_spanned!(span=> &mut #co);
             match kind {
-                GenMacro::Raise => quote_spanned!(end=> match #call(#handle, #arg).await {}),
+                GenMacro::Raise => {
+                    quote_spanned!(end=> match #call(#handle, { #marker #arg }).await {})
+                }
                 GenMacro::Yield | GenMacro::YieldCatch => {
                     // A typed binding: a value of the wrong type is reported
                     // at the value, against the declared `yield = Y`. Its
@@ -349,6 +361,7 @@ fn expand_call(
                     let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
                     quote_spanned! {end=>
                         #call(#handle, {
+                            #marker
                             let #value: #yield_ty = #arg;
                             #value
                         }).await
@@ -377,6 +390,7 @@ fn expand_call(
                     let _ = (&call, &handle);
                     quote_spanned! {end=>
                         #co.#method_ident({
+                            #marker
                             let #inner = #arg;
                             #[allow(unused_imports)]
                             use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};

@@ -36,7 +36,7 @@ pub fn generator(
                 #prelude
                 #[allow(unused_mut, unused_variables)]
                 let mut #co = #co.yielder();
-                #[allow(unreachable_code, clippy::diverging_sub_expression)]
+                #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::unnecessary_operation)]
                 let #ret: #ret_ty = { #(#stmts)* };
                 #[allow(unreachable_code)]
                 #ret
@@ -149,6 +149,11 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
     })
     .unwrap_or_else(|_| syn::parse_quote!(()));
     item.sig.output = ReturnType::Type(Default::default(), Box::new(signature_ty));
+    // `GeneratorOutput` implies `AsyncGenerator`, but the signature names
+    // both so that readers (and rustdoc) see the protocol; in a trait impl it
+    // may say more than the trait's `impl AsyncGenerator<..>`: on purpose.
+    item.attrs
+        .push(syn::parse_quote!(#[allow(clippy::implied_bounds_in_impls, refining_impl_trait)]));
 
     let block = (*item.block).clone();
     let generator = generator(args, &output, prelude, block);

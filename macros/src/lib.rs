@@ -18,14 +18,22 @@ use syn::parse::{Parse, ParseStream};
 /// See the `agen` crate documentation.
 #[proc_macro_attribute]
 pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item2 = proc_macro2::TokenStream::from(item.clone());
-    let args2 = proc_macro2::TokenStream::from(args.clone());
-    let args = match syn::parse::<args::AttrArgs>(args) {
+    attribute(args.into(), item.into()).into()
+}
+
+/// The attribute's expansion, on `proc_macro2` tokens (unit-testable).
+fn attribute(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let item2 = item.clone();
+    let args2 = args.clone();
+    let args = match syn::parse2::<args::AttrArgs>(args) {
         Ok(args) => args.0,
         Err(err) => {
             // Keep the user's function so that rust-analyzer still completes
             // in it, with its `yield_!`s quieted: the attribute is the error.
-            return match syn::parse::<syn::ItemFn>(item) {
+            return match syn::parse2::<syn::ItemFn>(item) {
                 Ok(mut f) => {
                     let written = match &f.sig.output {
                         syn::ReturnType::Type(_, ty)
@@ -48,8 +56,8 @@ pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
             };
         }
     };
-    match syn::parse::<syn::ItemFn>(item) {
-        Ok(f) => expand::function(&args, f).into(),
+    match syn::parse2::<syn::ItemFn>(item) {
+        Ok(f) => expand::function(&args, f),
         Err(err) => {
             let is_fn = item2
                 .clone()
@@ -82,21 +90,29 @@ pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
 /// See the `agen` crate documentation.
 #[proc_macro]
 pub fn async_gen(input: TokenStream) -> TokenStream {
-    match syn::parse::<ExprInput>(input) {
-        Ok(ExprInput { args, block }) => expand::expression(&args, block).into(),
+    expression(input.into()).into()
+}
+
+/// The expression form's expansion, on `proc_macro2` tokens.
+fn expression(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    match syn::parse2::<ExprInput>(input) {
+        Ok(ExprInput { args, block }) => expand::expression(&args, block),
         Err(err) => {
             let err = err.to_compile_error();
             // `!` coerces to whatever the surrounding code expects, so the
             // only error shown is the one above.
-            quote!({ #err; ::core::unreachable!() }).into()
+            quote!({ #err; ::core::unreachable!() })
         }
     }
 }
 
-fn with_error(err: syn::Error, item: proc_macro2::TokenStream) -> TokenStream {
+fn with_error(err: syn::Error, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let err = err.to_compile_error();
-    quote!(#err #item).into()
+    quote!(#err #item)
 }
+
+#[cfg(test)]
+mod tests;
 
 struct ExprInput {
     args: args::Args,

@@ -13,24 +13,26 @@ use crate::api::{AsyncGenerator, GenError};
 /// synchronous destructors still run when it is dropped.)
 ///
 /// ```
-/// use agen::{aclosing, async_generator, yield_catch_, raise_};
+/// use agen_runtime::{aclosing, AsyncGen, Co, Value};
 /// use futures::StreamExt;
 /// use std::sync::{Arc, Mutex};
 ///
-/// #[async_generator(yield = u32)]
-/// async fn numbers(log: Arc<Mutex<Vec<String>>>) {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let l = log.clone();
+/// // `#[async_generator(yield = u32)]` with a `yield_catch_!` loop, by hand:
+/// let numbers = AsyncGen::<u32, (), _, Value, _, _>::new(move |mut co: Co<u32, (), _>| async move {
+///     let mut y = co.yielder();
 ///     for i in 0.. {
-///         if let Err(exit) = yield_catch_!(i) {
+///         if let Err(exit) = y.yield_catch(i).await {
 ///             async {}.await; // async cleanup
-///             log.lock().unwrap().push(format!("closed after {i}"));
-///             raise_!(exit);
+///             l.lock().unwrap().push(format!("closed after {i}"));
+///             match y.raise(exit).await {}
 ///         }
 ///     }
-/// }
+/// });
 ///
 /// # futures::executor::block_on(async {
-/// let log = Arc::new(Mutex::new(Vec::new()));
-/// let g = std::pin::pin!(numbers(log.clone()));
+/// let g = std::pin::pin!(numbers);
 /// let (first, closed) = aclosing(g, async |mut g| {
 ///     g.next().await // stop early: the rest is never pulled
 /// })

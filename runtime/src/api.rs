@@ -88,7 +88,7 @@ pub trait AsyncGenerator {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         command: &mut Option<Command<Self::Send, Self::Error>>,
-    ) -> Poll<Reply<Self::Yield, Self::Return, Self::Error, Self::Send>>;
+    ) -> Poll<GenReply<Self>>;
 
     /// Called when a call's awaitable is created, before it is first polled
     /// (`closing` for `aclose`). A [`Finalizable`](crate::Finalizable) binds
@@ -164,7 +164,8 @@ pub trait AsyncGenerator {
     }
 }
 
-type ReplyOf<G> = Reply<
+/// The [`Reply`] type of generator `G`.
+pub type GenReply<G> = Reply<
     <G as AsyncGenerator>::Yield,
     <G as AsyncGenerator>::Return,
     <G as AsyncGenerator>::Error,
@@ -189,7 +190,7 @@ impl<'a, G: AsyncGenerator + ?Sized> Call<'a, G> {
     }
 
     #[inline]
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<G>> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<GenReply<G>> {
         if self.done {
             return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
         }
@@ -285,7 +286,7 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         command: &mut Option<Command<Self::Send, Self::Error>>,
-    ) -> Poll<Reply<Self::Yield, Self::Return, Self::Error, Self::Send>> {
+    ) -> Poll<GenReply<Self>> {
         self.get_mut().as_mut().poll_resume(cx, command)
     }
 }

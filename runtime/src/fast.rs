@@ -71,7 +71,14 @@ pub trait Stepper<Y, S, E> {
     fn is_active(&self) -> bool;
     /// The inner generator's own registered delegation, if any.
     fn inner_stepper(&self) -> Option<StepperPtr<Y, S, E>>;
+    /// The root's cache of the deepest active delegation; used on the
+    /// registration in the root's own slot only, so that a generator that
+    /// is not delegating pays nothing for it.
+    fn leaf_cache(&self) -> &StepperCell<Y, S, E>;
 }
+
+/// A cell holding an optional registration.
+pub(crate) type StepperCell<Y, S, E> = core::cell::Cell<Option<StepperPtr<Y, S, E>>>;
 
 /// A pointer to a registered [`Stepper`], lifetime erased (see the module
 /// docs for why it stays valid while registered).
@@ -159,6 +166,8 @@ pub struct SameDelegate<G: GeneratorOutput> {
     /// The outcome of a delegation finished by the fast path, kept until the
     /// outer body picks it up.
     finished: Option<Delegated<G::Yield, G::Output, G::Error>>,
+    /// See [`Stepper::leaf_cache`].
+    leaf: StepperCell<G::Yield, G::Send, G::Error>,
     /// The registration points here.
     _pinned: PhantomPinned,
 }
@@ -169,6 +178,7 @@ impl<G: GeneratorOutput> SameDelegate<G> {
         SameDelegate {
             inner,
             finished: None,
+            leaf: core::cell::Cell::new(None),
             _pinned: PhantomPinned,
         }
     }
@@ -248,5 +258,9 @@ where
 
     fn inner_stepper(&self) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
         self.inner.fast_delegate()
+    }
+
+    fn leaf_cache(&self) -> &StepperCell<G::Yield, G::Send, G::Error> {
+        &self.leaf
     }
 }

@@ -25,22 +25,22 @@ use crate::state::GenState;
 /// short, uncontended lock.
 ///
 /// ```
-/// use agen::{async_generator, yield_catch_, raise_, AsyncGenerator};
-/// use agen::hooks::{Finalizable, Hooks, set_hooks};
+/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Finalizable, Value};
+/// use agen_runtime::hooks::{Hooks, set_hooks};
 /// use std::sync::{Arc, Mutex};
 ///
-/// #[async_generator(yield = u32)]
-/// async fn numbers(log: Arc<Mutex<Vec<&'static str>>>) {
-///     let mut i = 0;
-///     loop {
-///         if let Err(exit) = yield_catch_!(i) {
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let l = log.clone();
+/// let numbers = AsyncGen::<u32, (), _, Value, _, _>::new(move |mut co: Co<u32, (), _>| async move {
+///     let mut y = co.yielder();
+///     for i in 0.. {
+///         if let Err(exit) = y.yield_catch(i).await {
 ///             async {}.await; // async cleanup
-///             log.lock().unwrap().push("cleaned up");
-///             raise_!(exit);
+///             l.lock().unwrap().push("cleaned up");
+///             match y.raise(exit).await {}
 ///         }
-///         i += 1;
 ///     }
-/// }
+/// });
 ///
 /// let orphans = Arc::new(Mutex::new(Vec::new()));
 /// let keep = orphans.clone();
@@ -49,8 +49,7 @@ use crate::state::GenState;
 ///     finalizer: Some(Arc::new(move |orphan| keep.lock().unwrap().push(orphan.aclose()))),
 /// });
 ///
-/// let log = Arc::new(Mutex::new(Vec::new()));
-/// let mut g = Finalizable::named("numbers", numbers(log.clone()));
+/// let mut g = Finalizable::named("numbers", numbers);
 /// futures::executor::block_on(async {
 ///     assert_eq!(std::pin::Pin::new(&mut g).anext().await, Ok(0));
 /// });

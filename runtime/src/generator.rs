@@ -2,6 +2,7 @@
 
 use core::future::Future;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
@@ -16,13 +17,21 @@ use crate::output::BodyOutput;
 use crate::slot::{Co, Slot, SlotState};
 use crate::state::GenState;
 
-/// The body: a closure until the first resumption, then its future.
+/// The body: the closure until the first resumption, then its future.
 ///
 /// The future is made only once the generator is pinned, because it holds a
-/// pointer to the generator's slot.
-enum Body<F, Fut> {
-    Unstarted(F),
-    Started(Fut),
+/// pointer to the generator's slot. Which field is live is kept in
+/// [`AsyncGen::body_tag`], a byte next to the other state bytes: an enum
+/// would cost a whole word of tag, since async futures have no niche.
+union Body<F, Fut> {
+    make: ManuallyDrop<F>,
+    fut: ManuallyDrop<Fut>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BodyTag {
+    Unstarted,
+    Started,
     Done,
 }
 
@@ -31,29 +40,27 @@ enum Body<F, Fut> {
 /// You never name this type: functions return `impl AsyncGenerator<..> +
 /// FusedStream<..>`. It is a `futures_core::Stream` and implements
 /// [`AsyncGenerator`]. It allocates nothing; its size is the body future plus
-/// the slot plus a few bytes of state.
+/// the slot plus one word of state.
 ///
 /// Type parameters: `Y` yield, `S` send, `E` the body's error, `K` the output
 /// kind ([`Fallible`](crate::Fallible) or [`Value`](crate::Value)), `F` the
 /// closure that makes the body, `Fut` the body future.
 pub struct AsyncGen<Y, S, E, K, F, Fut> {
-    // Declared before `slot`: fields drop in order, so the body (and the `Co`
-    // inside it, which points at `slot`) is gone before the slot is.
     body: Body<F, Fut>,
     slot: Slot<Y, S, E>,
+    body_tag: BodyTag,
     phase: GenState,
+    /// The kind of the step in flight. Invariant: `Suspended` implies
+    /// `Next`, so the hot path never has to look at it.
     step: StepKind,
     /// Python's `ag_closed`: `aclose()` has begun. A body that ignored the
     /// exit stays resumable by `anext`, but `athrow`/`aclose` now report
     /// `StopAsyncIteration` without entering it.
     exit_requested: bool,
-    /// Fast path (see `fast.rs`): the deepest delegation below this
-    /// generator, when it is the root of a chain.
-    leaf: Option<StepperPtr<Y, S, E>>,
-    /// The step in flight goes through `leaf`, not through the body.
+    /// The step in flight goes through the delegation chain (`fast.rs`).
     fast_step: bool,
     /// This generator is the inner of a fast delegation: the root drives its
-    /// chain, so it never caches one.
+    /// chain, so it never drives it itself.
     delegated: bool,
     _kind: PhantomData<fn() -> K>,
 }
@@ -64,9 +71,11 @@ enum Begun<Y, R, E, S> {
     Reply(Reply<Y, R, E, S>),
     /// Run (or continue) the body.
     Body,
-    /// Run (or continue) the step through the cached delegation chain.
+    /// Run (or continue) the step through the delegation chain.
     Fast(Option<Command<S, E>>),
 }
+
+type ReplyOf<Y, S, E, K, Fut> = Reply<Y, <<Fut as Future>::Output as BodyOutput<K>>::Return, E, S>;
 
 impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
 where
@@ -81,12 +90,14 @@ where
     #[inline]
     pub const fn new(body: F) -> Self {
         AsyncGen {
-            body: Body::Unstarted(body),
+            body: Body {
+                make: ManuallyDrop::new(body),
+            },
             slot: Slot::new(),
+            body_tag: BodyTag::Unstarted,
             phase: GenState::Created,
             step: StepKind::Next,
             exit_requested: false,
-            leaf: None,
             fast_step: false,
             delegated: false,
             _kind: PhantomData,
@@ -109,7 +120,7 @@ where
 
     fn finish_unstarted(&mut self) {
         self.phase = GenState::Closed;
-        self.body = Body::Done;
+        self.body_done();
     }
 
     /// Error kind of a raised error, with PEP 479 applied.
@@ -122,10 +133,7 @@ where
     }
 
     /// How a step that ended with `thrown` propagating is reported.
-    fn propagated(
-        &self,
-        thrown: Thrown<E>,
-    ) -> Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S> {
+    fn propagated(&self, thrown: Thrown<E>) -> ReplyOf<Y, S, E, K, Fut> {
         match (thrown, self.step) {
             (Thrown::GeneratorExit, StepKind::Close) => Ok(None),
             (Thrown::GeneratorExit, _) => Err(Error::GeneratorExit),
@@ -133,8 +141,93 @@ where
         }
     }
 
+    /// The hot path: a suspended generator, no delegation to drive, resumed
+    /// with a value (`anext`, `asend`, the `Stream`).
+    #[inline(always)]
+    fn resume_suspended(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: S,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        debug_assert!(self.phase == GenState::Suspended && self.step == StepKind::Next);
+        // Suspended: the slot is Empty (the yielded value was taken).
+        self.slot.put_unchecked(SlotState::Sent(input));
+        // Poisoned while the body runs: a panic leaves it Closed (rule 9).
+        self.phase = GenState::Closed;
+        // SAFETY: Suspended implies a started body; `self` is pinned (every
+        // caller comes through `Pin<&mut Self>`) and the future is never
+        // moved out of the union, only dropped in place.
+        let fut = unsafe { Pin::new_unchecked(&mut *self.body.fut) };
+        match fut.poll(cx) {
+            Poll::Pending => match self.slot.take() {
+                SlotState::Yielded(y) if self.slot.delegate().is_none() => {
+                    self.phase = GenState::Suspended;
+                    Poll::Ready(Ok(Some(y)))
+                }
+                other => self.after_pending(other),
+            },
+            Poll::Ready(output) => self.after_ready(output),
+        }
+    }
+
+    /// The body finished: returned or raised.
+    #[cold]
+    #[inline(never)]
+    fn after_ready(&mut self, output: Fut::Output) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        self.body_done();
+        drop(self.slot.take());
+        Poll::Ready(match output.into_result() {
+            Ok(value) if self.step == StepKind::Close => {
+                drop(value);
+                Ok(None)
+            }
+            Ok(value) => Err(Error::StopAsyncIteration(Some(value))),
+            Err(e) => Err(Self::raised(e)),
+        })
+    }
+
+    /// The body returned `Pending`: a yield (off the hot path), an exception
+    /// on its way out, or a real wait.
+    #[cold]
+    #[inline(never)]
+    fn after_pending(&mut self, state: SlotState<Y, S, E>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match state {
+            SlotState::Yielded(y) => {
+                self.phase = GenState::Suspended;
+                // Keep the invariant: Suspended implies step == Next.
+                let step = core::mem::replace(&mut self.step, StepKind::Next);
+                self.discover_chain();
+                Poll::Ready(if step == StepKind::Close {
+                    // Rule 5: the body caught the exit and yielded.
+                    drop(y);
+                    Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
+                } else {
+                    Ok(Some(y))
+                })
+            }
+            SlotState::Failed(failure) => {
+                self.body_done();
+                Poll::Ready(Err(Error::RuntimeError(match failure {
+                    Failure::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
+                    Failure::AlreadyFinished => RuntimeError::DelegateFinished,
+                })))
+            }
+            SlotState::Raising(thrown) => {
+                // The exception unwinds the body: its destructors run now.
+                self.body_done();
+                Poll::Ready(self.propagated(thrown))
+            }
+            other => {
+                // A real wait inside the body (not a yield).
+                drop(self.slot.replace(other));
+                self.phase = GenState::Running;
+                Poll::Pending
+            }
+        }
+    }
+
     /// Starts a step: checks the call against the state, and loads the slot
-    /// (or keeps the command for the fast path).
+    /// (or keeps the command for the delegation chain).
     fn begin(
         &mut self,
         command: Command<S, E>,
@@ -156,7 +249,6 @@ where
             },
             GenState::Created => match command {
                 Command::Next(_) | Command::Continue(_) => {
-                    self.step = StepKind::Next;
                     self.phase = GenState::Running;
                     Begun::Body
                 }
@@ -191,7 +283,7 @@ where
                 }
                 self.step = step;
                 self.phase = GenState::Running;
-                if self.leaf.is_some() {
+                if self.drives_chain() && !matches!(command, Command::Continue(_)) {
                     self.fast_step = true;
                     return Begun::Fast(Some(command));
                 }
@@ -208,39 +300,85 @@ where
         }
     }
 
-    /// Runs the step through the cached delegation chain: the deepest
-    /// delegation is resumed directly; when it finishes, the level above is
-    /// continued, up to this generator's own body.
+    /// This generator is the root of a delegation chain it drives itself.
+    #[inline(always)]
+    fn drives_chain(&self) -> bool {
+        !self.delegated && self.slot.delegate().is_some()
+    }
+
+    /// Polls the body once for the step in flight.
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        // Poisoned while the body runs: if it panics, the generator is left
+        // Closed and is never polled again (rule 9).
+        self.phase = GenState::Closed;
+        if self.body_tag == BodyTag::Unstarted {
+            // SAFETY: the tag says `make` is live; it is moved out once, and
+            // the tag says Done until the future is written.
+            let make = unsafe { ManuallyDrop::take(&mut self.body.make) };
+            self.body_tag = BodyTag::Done;
+            // SAFETY: the generator is pinned (we came through `Pin<&mut
+            // Self>`), so `slot` stays put until the generator is dropped,
+            // and `Drop` drops the body (with this `Co`) before the slot.
+            let co = unsafe { Co::new(NonNull::from(&self.slot)) };
+            self.body.fut = ManuallyDrop::new(make(co));
+            self.body_tag = BodyTag::Started;
+        }
+        if self.body_tag != BodyTag::Started {
+            // A reply-less call on a finished generator: only reachable by a
+            // call future polled after its step ended.
+            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
+        }
+        // SAFETY: the tag says Started; pinned as in `resume_suspended`.
+        let fut = unsafe { Pin::new_unchecked(&mut *self.body.fut) };
+        match fut.poll(cx) {
+            Poll::Pending => {
+                let state = self.slot.take();
+                self.after_pending(state)
+            }
+            Poll::Ready(output) => self.after_ready(output),
+        }
+    }
+
+    /// Runs the step through the delegation chain: the deepest delegation is
+    /// resumed directly; when it finishes, the level above is continued, up
+    /// to this generator's own body.
+    #[inline(never)]
     fn poll_fast(
-        self: Pin<&mut Self>,
+        &mut self,
         cx: &mut Context<'_>,
         mut command: Option<Command<S, E>>,
-    ) -> Poll<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
-        // SAFETY: nothing here moves the generator.
-        let this = unsafe { self.get_unchecked_mut() };
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         loop {
-            let Some(leaf) = this.leaf else {
-                // Our own `yield_from_!` finished: the body picks it up.
-                this.fast_step = false;
-                // SAFETY: `this` came from a `Pin<&mut Self>` and is not moved.
-                return unsafe { Pin::new_unchecked(this) }.poll_body(cx);
+            // SAFETY (all derefs below): the registration in our slot and the
+            // ones below it are valid while our body is parked in its
+            // `yield_from_!` (fast.rs module docs); they are re-read after
+            // every step that can change them.
+            let Some(top) = self.slot.delegate() else {
+                self.fast_step = false;
+                return self.poll_body(cx);
             };
-            this.phase = GenState::Closed; // poisoned while user code runs
-            // SAFETY: `leaf` is registered below this pinned generator and no
-            // step has run since it was (re)walked (fast.rs module docs).
-            let step = unsafe { leaf.pin_mut() }.step(cx, &mut command);
-            match step {
+            let Some(leaf) = (unsafe { top.get() }).leaf_cache().get() else {
+                // Our own `yield_from_!` finished: the body picks it up.
+                self.fast_step = false;
+                return self.poll_body(cx);
+            };
+            self.phase = GenState::Closed; // poisoned while user code runs
+            match unsafe { leaf.pin_mut() }.step(cx, &mut command) {
                 Poll::Pending => {
-                    this.phase = GenState::Running;
+                    self.phase = GenState::Running;
                     return Poll::Pending;
                 }
                 Poll::Ready(FastStep::Yielded(y)) => {
                     // The step may have started a deeper delegation.
-                    // SAFETY: `leaf` is still registered: it yielded.
-                    this.leaf = unsafe { deepest(Some(leaf)) };
-                    this.phase = GenState::Suspended;
-                    this.fast_step = false;
-                    return Poll::Ready(if this.step == StepKind::Close {
+                    if unsafe { leaf.get() }.inner_stepper().is_some() {
+                        unsafe { top.get() }
+                            .leaf_cache()
+                            .set(unsafe { deepest(Some(leaf)) });
+                    }
+                    self.phase = GenState::Suspended;
+                    self.fast_step = false;
+                    let step = core::mem::replace(&mut self.step, StepKind::Next);
+                    return Poll::Ready(if step == StepKind::Close {
                         drop(y);
                         Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
                     } else {
@@ -248,101 +386,49 @@ where
                     });
                 }
                 Poll::Ready(FastStep::Done) => {
-                    // SAFETY: registrations from our slot down are valid; the
-                    // finished one is inactive and ends the walk.
-                    this.leaf = unsafe { deepest(this.slot.delegate()) };
-                    command = Some(Command::Continue(this.step));
+                    // The finished stepper is inactive and ends the walk.
+                    unsafe { top.get() }
+                        .leaf_cache()
+                        .set(unsafe { deepest(Some(top)) });
+                    command = Some(Command::Continue(self.step));
                 }
             }
         }
     }
 
-    /// After a step of the body: if it started a delegation and nothing
-    /// drives this generator's chain from above, cache the chain's end.
-    #[inline]
+    /// After a yield that came through the body: if it started a delegation
+    /// and nothing drives this generator's chain from above, find the chain's
+    /// end once, so that the next steps go straight to it.
     fn discover_chain(&mut self) {
-        if !self.delegated && self.slot.delegate().is_some() {
+        if let Some(top) = self.slot.delegate().filter(|_| !self.delegated) {
             // SAFETY: the registrations in our slot and below are valid right
             // after our body's step.
-            self.leaf = unsafe { deepest(self.slot.delegate()) };
+            unsafe { top.get().leaf_cache().set(deepest(Some(top))) };
         }
     }
+}
 
-    /// Polls the body once for the step in flight.
-    fn poll_body(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Reply<Y, <Fut::Output as BodyOutput<K>>::Return, E, S>> {
-        // SAFETY: nothing below moves the generator or its `Started` future;
-        // the body is only dropped in place (assignment of `Body::Done`).
-        let this = unsafe { self.get_unchecked_mut() };
-        // Poisoned while the body runs: if it panics, the generator is left
-        // Closed and is never polled again (rule 9).
-        this.phase = GenState::Closed;
-        if let Body::Unstarted(_) = this.body {
-            let Body::Unstarted(make) = core::mem::replace(&mut this.body, Body::Done) else {
-                unreachable!()
-            };
-            // SAFETY: the generator is pinned (we came through `Pin<&mut
-            // Self>`), so `slot` stays put until the generator is dropped, and
-            // `body` is declared before `slot`, so this `Co` (owned by the
-            // body future) is dropped first.
-            let co = unsafe { Co::new(NonNull::from(&this.slot)) };
-            this.body = Body::Started(make(co));
-        }
-        let Body::Started(fut) = &mut this.body else {
-            // A reply-less call on a finished generator: only reachable by a
-            // call future polled after its step ended.
-            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
-        };
-        // SAFETY: `fut` lives inside the pinned generator and is never moved
-        // out of `Body::Started`; it is dropped in place.
-        let fut = unsafe { Pin::new_unchecked(fut) };
-        match fut.poll(cx) {
-            Poll::Ready(output) => {
-                this.body = Body::Done;
-                drop(this.slot.take());
-                Poll::Ready(match output.into_result() {
-                    Ok(value) if this.step == StepKind::Close => {
-                        drop(value);
-                        Ok(None)
-                    }
-                    Ok(value) => Err(Error::StopAsyncIteration(Some(value))),
-                    Err(e) => Err(Self::raised(e)),
-                })
+impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut> {
+    /// Drops the body (closure or future) in place.
+    fn body_done(&mut self) {
+        let tag = core::mem::replace(&mut self.body_tag, BodyTag::Done);
+        // SAFETY: the tag said which field is live; it says Done now, so a
+        // panicking destructor cannot lead to a second drop.
+        unsafe {
+            match tag {
+                BodyTag::Unstarted => ManuallyDrop::drop(&mut self.body.make),
+                BodyTag::Started => ManuallyDrop::drop(&mut self.body.fut),
+                BodyTag::Done => {}
             }
-            Poll::Pending => match this.slot.take() {
-                SlotState::Yielded(y) => {
-                    this.phase = GenState::Suspended;
-                    this.discover_chain();
-                    if this.step == StepKind::Close {
-                        // Rule 5: the body caught the exit and yielded.
-                        drop(y);
-                        Poll::Ready(Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)))
-                    } else {
-                        Poll::Ready(Ok(Some(y)))
-                    }
-                }
-                SlotState::Failed(failure) => {
-                    this.body = Body::Done;
-                    Poll::Ready(Err(Error::RuntimeError(match failure {
-                        Failure::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
-                        Failure::AlreadyFinished => RuntimeError::DelegateFinished,
-                    })))
-                }
-                SlotState::Raising(thrown) => {
-                    // The exception unwinds the body: its destructors run now.
-                    this.body = Body::Done;
-                    Poll::Ready(this.propagated(thrown))
-                }
-                other => {
-                    // A real wait inside the body (not a yield).
-                    drop(this.slot.replace(other));
-                    this.phase = GenState::Running;
-                    Poll::Pending
-                }
-            },
         }
+    }
+}
+
+impl<Y, S, E, K, F, Fut> Drop for AsyncGen<Y, S, E, K, F, Fut> {
+    fn drop(&mut self) {
+        // The body (and the `Co` in it, which points at the slot) goes first;
+        // the slot is dropped after, as a field.
+        self.body_done();
     }
 }
 
@@ -366,27 +452,23 @@ where
         self.phase
     }
 
-    #[inline]
+    #[inline(always)]
     fn poll_resume(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         command: &mut Option<Command<S, E>>,
     ) -> Poll<Reply<Y, Self::Return, E, S>> {
-        // SAFETY: `begin` does not move the body (it only replaces an
-        // unstarted closure, or nothing).
-        let this = unsafe { self.as_mut().get_unchecked_mut() };
-        match command.take() {
-            Some(command) => match this.begin(command) {
-                Begun::Reply(reply) => Poll::Ready(reply),
-                Begun::Body => self.poll_body(cx),
-                Begun::Fast(command) => self.poll_fast(cx, command),
-            },
-            None if this.phase != GenState::Running => {
-                Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
+        // SAFETY: nothing below moves the generator or its body.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.phase == GenState::Suspended
+            && !this.drives_chain()
+            && matches!(command, Some(Command::Next(_) | Command::Send(_)))
+        {
+            if let Some(Command::Next(s) | Command::Send(s)) = command.take() {
+                return this.resume_suspended(cx, s);
             }
-            None if this.fast_step => self.poll_fast(cx, None),
-            None => self.poll_body(cx),
         }
+        this.poll_resume_slow(cx, command)
     }
 
     #[inline]
@@ -398,6 +480,33 @@ where
     #[inline]
     fn fast_delegate(&self) -> Option<StepperPtr<Y, S, E>> {
         self.slot.delegate()
+    }
+}
+
+impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
+where
+    F: FnOnce(Co<Y, S, E>) -> Fut,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    #[inline(never)]
+    fn poll_resume_slow(
+        &mut self,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<S, E>>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match command.take() {
+            Some(command) => match self.begin(command) {
+                Begun::Reply(reply) => Poll::Ready(reply),
+                Begun::Body => self.poll_body(cx),
+                Begun::Fast(command) => self.poll_fast(cx, command),
+            },
+            None if self.phase != GenState::Running => {
+                Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
+            }
+            None if self.fast_step => self.poll_fast(cx, None),
+            None => self.poll_body(cx),
+        }
     }
 }
 
@@ -432,7 +541,7 @@ where
 /// The `Stream` view of any generator whose output is `O` (kind `K`): an
 /// `anext` per item (continuing a step in flight), the body's error as one
 /// item, and `None` once finished.
-#[inline]
+#[inline(always)]
 pub(crate) fn poll_next_item<G, O, K>(
     mut generator: Pin<&mut G>,
     cx: &mut Context<'_>,

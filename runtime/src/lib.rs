@@ -49,7 +49,7 @@ mod slot;
 mod state;
 
 pub use aclosing::aclosing;
-pub use api::{AClose, ASend, AThrow, AsyncGenerator, Command, GenError, Next, Reply};
+pub use api::{AClose, ASend, AThrow, AsyncGenerator, Command, GenError, GenReply, Next, Reply};
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 pub use delegate::{

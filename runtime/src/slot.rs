@@ -78,6 +78,15 @@ impl<Y, S, E> Slot<Y, S, E> {
         unsafe { core::ptr::replace(self.state.get(), new) }
     }
 
+    /// Writes `new` without reading (or dropping) what is there: only when
+    /// the slot is known to be `Empty` (a suspended generator's).
+    #[inline]
+    pub(crate) fn put_unchecked(&self, new: SlotState<Y, S, E>) {
+        // SAFETY: as for `replace`; what is overwritten is `Empty`, which has
+        // nothing to drop (and a leak would not be unsound anyway).
+        unsafe { core::ptr::write(self.state.get(), new) }
+    }
+
     #[inline]
     pub(crate) fn take(&self) -> SlotState<Y, S, E> {
         self.replace(SlotState::Empty)
