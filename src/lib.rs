@@ -339,12 +339,13 @@ pub mod __private {
     pub fn tag<T, Y, S, E>(_: &T, _: &agen_runtime::Yielder<'_, Y, S, E>) -> Tag<T, Y, S, E> {
         Tag(PhantomData)
     }
-    pub trait ViaSame<T: GeneratorOutput> {
+    pub trait ViaSame<T: GeneratorOutput<Send: Default>> {
         fn __agen_delegate(&self, inner: T) -> SameDelegate<T>;
     }
     impl<T, Y, S, E> ViaSame<T> for &&Tag<T, Y, S, E>
     where
         T: GeneratorOutput<Yield = Y, Send = S, Error = E>,
+        S: Default,
     {
         fn __agen_delegate(&self, inner: T) -> SameDelegate<T> {
             SameDelegate::new(inner)

@@ -351,7 +351,7 @@ fn expand_call(
             let handle = quote_spanned!(span=> &mut #co);
             match kind {
                 GenMacro::Raise => {
-                    quote_spanned!(end=> match #call(#handle, { #marker #arg }).await {})
+                    quote_spanned!(end=> match #call({ #marker #handle }, #arg).await {})
                 }
                 GenMacro::Yield | GenMacro::YieldCatch => {
                     // A typed binding: a value of the wrong type is reported

@@ -73,13 +73,6 @@ pub trait Delegate<Y, S, E> {
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, Self::Output, E>>;
 
-    /// The fast path finished the delegation: its outcome waits in the
-    /// delegate, to be returned by the next `poll_delegate` without input.
-    #[doc(hidden)]
-    fn has_outcome(&self) -> bool {
-        false
-    }
-
     /// Registers for the fast path (only same-type generator delegates do).
     #[doc(hidden)]
     fn register(self: Pin<&mut Self>) -> Option<StepperPtr<Y, S, E>> {
@@ -253,7 +246,7 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
         // pinned future); the other fields are not pinned and are only
         // accessed through `&mut`, never moved while pinned data exists.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.resume.is_none() && !this.in_step && !this.delegate.has_outcome() {
+        if this.resume.is_none() && !this.in_step && !this.registered {
             // Resumed by the outer generator: read what the consumer did.
             this.resume = Some(match this.co.take_input() {
                 Some(SlotState::Sent(s)) => Resume::Send(s),
@@ -266,10 +259,13 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
         // SAFETY: see above; `delegate` is pinned because `self` is.
         let mut delegate = unsafe { Pin::new_unchecked(&mut this.delegate) };
         if matches!(this.resume, Some(Resume::Start)) {
-            // Before the inner first runs, so that it knows it is delegated.
             if let Some(stepper) = delegate.as_mut().register() {
-                this.co.set_delegate(Some(stepper));
+                // The fast path: park the body here, registered; the
+                // generator starts the inner through the stepper (fast.rs).
+                this.resume = None;
+                this.co.put(SlotState::Delegating(stepper));
                 this.registered = true;
+                return Poll::Pending;
             }
         }
         let step = delegate.poll_delegate(cx, &mut this.resume);
@@ -306,7 +302,7 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
 impl<Y, S, E, D, const CATCH: bool> YieldFrom<'_, Y, S, E, D, CATCH> {
     fn unregister(&mut self) {
         if core::mem::replace(&mut self.registered, false) {
-            self.co.set_delegate(None);
+            self.co.clear_delegate();
         }
     }
 }

@@ -2,32 +2,43 @@
 //! `yield_from_!` chain reaches the consumer without passing through every
 //! level's body.
 //!
-//! Each `yield_from_!` whose inner generator has the same yield, send and
-//! error types as the outer registers a *stepper* (its [`SameDelegate`],
-//! pinned inside the delegation future) in the outer generator's slot. The
-//! outermost generator (the *root*, the one the consumer drives) walks those
-//! registrations down to the deepest one once, caches it, and from then on
-//! resumes that stepper directly: the cost per item does not depend on the
-//! depth.
+//! A `yield_from_!` whose inner generator has the same yield, send and error
+//! types as the outer registers a *stepper* (its [`SameDelegate`], pinned
+//! inside the delegation future): while the outer's body is parked in the
+//! delegation, the outer's slot holds [`SlotState::Delegating`] with a
+//! pointer to it (the slot is otherwise idle then, so this costs no space).
+//! The outermost generator (the *root*, the one the consumer drives) walks
+//! those registrations down to the deepest one, caches it in its own
+//! stepper, and from then on resumes that stepper directly: the cost per item
+//! does not depend on the depth.
 //!
-//! The chain changes only at two moments, and the root re-walks at both:
+//! The chain changes only at three moments, and each is handled where it
+//! happens:
 //!
-//! - a step of the deepest generator starts a deeper delegation (its
-//!   registration appears below the cached one): the walk goes on down;
+//! - a body starts a delegation: its `yield_from_!` registers and returns
+//!   without starting the inner; the generator sees the registration after
+//!   the body's poll and starts the inner through the stepper (so the first
+//!   item takes the same path as every other);
+//! - a step of the deepest generator starts a deeper delegation (a
+//!   registration appears in the slot of the generator the leaf steps): the
+//!   root extends its cache down;
 //! - the deepest delegation finishes: its stepper keeps the outcome (it is
-//!   *inactive* now), the root re-walks from the top to the level above it
-//!   and resumes that generator with [`Command::Continue`], so its body picks
-//!   the outcome up where its `yield_from_!` awaits.
+//!   *inactive* now), the root re-walks from its own registration to the
+//!   level above and resumes that generator with [`Command::Continue`], so
+//!   its body picks the outcome up where its `yield_from_!` awaits.
 //!
 //! Why the raw pointers are valid: a stepper lives in the state of its outer
 //! generator's body, which lives (pinned) inside the stepper one level up,
 //! and so on up to the root, which the consumer holds pinned. A body only
 //! runs, and so can only drop a delegation, when its generator is stepped;
-//! the root re-walks after every step that can have changed the chain, and a
-//! delegation future removes its registration when it completes or is
+//! the root re-reads the chain after every step that can have changed it,
+//! and a delegation future removes its registration when it completes or is
 //! dropped. Intermediate generators never cache (they are marked
 //! *delegated*), so no stale copy of the chain exists.
+//!
+//! [`SlotState::Delegating`]: crate::slot::SlotState
 
+use core::cell::Cell;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
 use core::ptr::NonNull;
@@ -48,7 +59,7 @@ pub enum StepKind {
     Close,
 }
 
-/// What a fast step of the deepest delegation produced.
+/// What a fast step of a delegation produced.
 #[doc(hidden)]
 pub enum FastStep<Y> {
     /// An item for the consumer.
@@ -57,33 +68,26 @@ pub enum FastStep<Y> {
     Done,
 }
 
-/// A registered delegation, driven directly by the root. Implemented by
-/// [`SameDelegate`] only.
+/// A cell holding an optional registration.
+pub(crate) type StepperCell<Y, S, E> = Cell<Option<StepperPtr<Y, S, E>>>;
+
+/// The type-erased operations of a registered stepper: a hand-made vtable
+/// that sits at the start of each [`SameDelegate`], so that a registration
+/// is a thin pointer (one word in the slot) rather than a `dyn` pointer.
 #[doc(hidden)]
-pub trait Stepper<Y, S, E> {
-    /// Resumes the inner generator with `command` (or continues its step).
-    fn step(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        command: &mut Option<Command<S, E>>,
-    ) -> Poll<FastStep<Y>>;
-    /// `false` once the inner finished (the outcome waits to be picked up).
-    fn is_active(&self) -> bool;
-    /// The inner generator's own registered delegation, if any.
-    fn inner_stepper(&self) -> Option<StepperPtr<Y, S, E>>;
-    /// The root's cache of the deepest active delegation; used on the
-    /// registration in the root's own slot only, so that a generator that
-    /// is not delegating pays nothing for it.
-    fn leaf_cache(&self) -> &StepperCell<Y, S, E>;
+#[repr(C)]
+pub struct StepperHeader<Y, S, E> {
+    step:
+        unsafe fn(NonNull<Self>, &mut Context<'_>, &mut Option<Command<S, E>>) -> Poll<FastStep<Y>>,
+    is_active: unsafe fn(NonNull<Self>) -> bool,
+    inner_stepper: unsafe fn(NonNull<Self>) -> Option<StepperPtr<Y, S, E>>,
+    leaf_cache: unsafe fn(NonNull<Self>) -> NonNull<StepperCell<Y, S, E>>,
 }
 
-/// A cell holding an optional registration.
-pub(crate) type StepperCell<Y, S, E> = core::cell::Cell<Option<StepperPtr<Y, S, E>>>;
-
-/// A pointer to a registered [`Stepper`], lifetime erased (see the module
-/// docs for why it stays valid while registered).
+/// A registered stepper (see the module docs for why it stays valid while
+/// registered).
 #[doc(hidden)]
-pub struct StepperPtr<Y, S, E>(NonNull<dyn Stepper<Y, S, E>>);
+pub struct StepperPtr<Y, S, E>(NonNull<StepperHeader<Y, S, E>>);
 
 impl<Y, S, E> Clone for StepperPtr<Y, S, E> {
     fn clone(&self) -> Self {
@@ -92,48 +96,56 @@ impl<Y, S, E> Clone for StepperPtr<Y, S, E> {
 }
 impl<Y, S, E> Copy for StepperPtr<Y, S, E> {}
 
-impl<Y, S, E> PartialEq for StepperPtr<Y, S, E> {
-    fn eq(&self, other: &Self) -> bool {
-        core::ptr::addr_eq(self.0.as_ptr(), other.0.as_ptr())
-    }
-}
-
 // SAFETY: the pointer targets memory owned by the generator that holds it
 // (its own body's state, transitively); it moves between threads with that
 // generator and is only dereferenced through the generator's `Pin<&mut>`.
 unsafe impl<Y: Send, S: Send, E: Send> Send for StepperPtr<Y, S, E> {}
-// SAFETY: never dereferenced through a shared reference.
+// SAFETY: never dereferenced through a shared reference to its holder.
 unsafe impl<Y: Send, S: Send, E: Send> Sync for StepperPtr<Y, S, E> {}
 
 impl<Y, S, E> StepperPtr<Y, S, E> {
-    fn new<'a>(stepper: Pin<&mut (dyn Stepper<Y, S, E> + 'a)>) -> Self {
-        // SAFETY: `get_unchecked_mut` only to take the address; the pointee
-        // is never moved through it (it is re-pinned in `pin_mut`).
-        let raw: NonNull<dyn Stepper<Y, S, E> + 'a> =
-            NonNull::from(unsafe { stepper.get_unchecked_mut() });
-        // SAFETY: erasing the lifetime is sound because the pointer is
-        // removed from its slot before the stepper can be dropped or moved
-        // (module docs), so it is never dereferenced past `'a`.
-        StepperPtr(unsafe {
-            core::mem::transmute::<NonNull<dyn Stepper<Y, S, E> + 'a>, NonNull<dyn Stepper<Y, S, E>>>(
-                raw,
-            )
-        })
+    /// Resumes the inner generator with `command`, continues its step when
+    /// `None`, or starts it when the delegation has not started yet.
+    ///
+    /// # Safety
+    /// The stepper must be registered (alive and pinned), and nothing else
+    /// may be using it.
+    pub(crate) unsafe fn step(
+        self,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<S, E>>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the header is alive (caller); its functions were made for
+        // the stepper it heads.
+        unsafe { ((*self.0.as_ptr()).step)(self.0, cx, command) }
     }
 
+    /// `false` once the inner finished (its outcome waits to be picked up).
+    ///
     /// # Safety
-    /// The stepper must still be registered (alive and pinned), and no other
-    /// reference to it may be in use.
-    pub(crate) unsafe fn pin_mut<'x>(self) -> Pin<&'x mut dyn Stepper<Y, S, E>> {
-        // SAFETY: the caller's contract; it was pinned when registered.
-        unsafe { Pin::new_unchecked(&mut *self.0.as_ptr()) }
+    /// As for [`step`](Self::step).
+    pub(crate) unsafe fn is_active(self) -> bool {
+        // SAFETY: as in `step`.
+        unsafe { ((*self.0.as_ptr()).is_active)(self.0) }
     }
 
+    /// The inner generator's own registration, if it is delegating.
+    ///
     /// # Safety
-    /// As for [`pin_mut`](Self::pin_mut).
-    pub(crate) unsafe fn get<'x>(self) -> &'x dyn Stepper<Y, S, E> {
-        // SAFETY: the caller's contract.
-        unsafe { &*self.0.as_ptr() }
+    /// As for [`step`](Self::step).
+    pub(crate) unsafe fn inner_stepper(self) -> Option<Self> {
+        // SAFETY: as in `step`.
+        unsafe { ((*self.0.as_ptr()).inner_stepper)(self.0) }
+    }
+
+    /// The root's cache of the deepest active delegation (used on the root's
+    /// own registration only).
+    ///
+    /// # Safety
+    /// As for [`step`](Self::step); the cell lives as long as the stepper.
+    pub(crate) unsafe fn leaf_cache<'x>(self) -> &'x StepperCell<Y, S, E> {
+        // SAFETY: as in `step`; the cell is a field of the stepper.
+        unsafe { ((*self.0.as_ptr()).leaf_cache)(self.0).as_ref() }
     }
 }
 
@@ -141,44 +153,58 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
 ///
 /// # Safety
 /// `start` must be registered, and so every registration below it.
-pub(crate) unsafe fn deepest<Y, S, E>(
-    start: Option<StepperPtr<Y, S, E>>,
-) -> Option<StepperPtr<Y, S, E>> {
+pub(crate) unsafe fn deepest<Y, S, E>(start: StepperPtr<Y, S, E>) -> Option<StepperPtr<Y, S, E>> {
     let mut leaf = None;
-    let mut next = start;
+    let mut next = Some(start);
     while let Some(p) = next {
         // SAFETY: registered pointers are valid (the caller's contract and
         // the module docs).
-        let stepper = unsafe { p.get() };
-        if !stepper.is_active() {
+        if !unsafe { p.is_active() } {
             break;
         }
         leaf = Some(p);
-        next = stepper.inner_stepper();
+        // SAFETY: as above.
+        next = unsafe { p.inner_stepper() };
     }
     leaf
 }
 
 /// Delegation to a generator of exactly the outer's yield, send and error
 /// types: full PEP 380 forwarding, plus the fast path.
+#[repr(C)]
 pub struct SameDelegate<G: GeneratorOutput> {
+    // First field: a pointer to the delegate is a pointer to its header.
+    header: StepperHeader<G::Yield, G::Send, G::Error>,
     inner: G,
-    /// The outcome of a delegation finished by the fast path, kept until the
-    /// outer body picks it up.
+    /// The inner has been started (by the first step).
+    started: bool,
+    /// The outcome of a delegation finished by a step, kept until the outer
+    /// body picks it up.
     finished: Option<Delegated<G::Yield, G::Output, G::Error>>,
-    /// See [`Stepper::leaf_cache`].
+    /// See [`StepperPtr::leaf_cache`].
     leaf: StepperCell<G::Yield, G::Send, G::Error>,
-    /// The registration points here.
+    /// Registrations point here.
     _pinned: PhantomPinned,
 }
 
-impl<G: GeneratorOutput> SameDelegate<G> {
+impl<G> SameDelegate<G>
+where
+    G: GeneratorOutput,
+    G::Send: Default,
+{
     /// Wraps `inner`.
     pub fn new(inner: G) -> Self {
         SameDelegate {
+            header: StepperHeader {
+                step: Self::erased_step,
+                is_active: Self::erased_is_active,
+                inner_stepper: Self::erased_inner_stepper,
+                leaf_cache: Self::erased_leaf_cache,
+            },
             inner,
+            started: false,
             finished: None,
-            leaf: core::cell::Cell::new(None),
+            leaf: Cell::new(None),
             _pinned: PhantomPinned,
         }
     }
@@ -186,6 +212,72 @@ impl<G: GeneratorOutput> SameDelegate<G> {
     fn inner(self: Pin<&mut Self>) -> Pin<&mut G> {
         // SAFETY: `inner` is structurally pinned (never moved out).
         unsafe { self.map_unchecked_mut(|d| &mut d.inner) }
+    }
+
+    /// Back from the header to the delegate.
+    ///
+    /// # Safety
+    /// `header` must head a live, pinned `SameDelegate<G>`.
+    unsafe fn from_header<'x>(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> Pin<&'x mut Self> {
+        // SAFETY: `#[repr(C)]` with the header first: same address; pinned
+        // since registration (caller).
+        unsafe { Pin::new_unchecked(&mut *header.cast::<Self>().as_ptr()) }
+    }
+
+    unsafe fn erased_step(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<G::Send, G::Error>>,
+    ) -> Poll<FastStep<G::Yield>> {
+        // SAFETY: called through a registered pointer (`StepperPtr::step`).
+        let mut this = unsafe { Self::from_header(header) };
+        // SAFETY: `started` is not structurally pinned.
+        let started = core::mem::replace(
+            &mut unsafe { this.as_mut().get_unchecked_mut() }.started,
+            true,
+        );
+        if !started {
+            *command = Some(Command::Next(G::Send::default()));
+        }
+        let closing = matches!(
+            command,
+            Some(Command::Close | Command::Continue(StepKind::Close))
+        );
+        let reply = core::task::ready!(this.as_mut().inner().poll_resume(cx, command));
+        Poll::Ready(match reply {
+            Ok(Some(y)) => FastStep::Yielded(y),
+            other => {
+                // SAFETY: `finished` is not structurally pinned.
+                unsafe { this.get_unchecked_mut() }.finished =
+                    Some(reply_to_delegated::<G, G::Error>(other, closing));
+                FastStep::Done
+            }
+        })
+    }
+
+    unsafe fn erased_is_active(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> bool {
+        // SAFETY: as in `erased_step`; only read.
+        unsafe { header.cast::<Self>().as_ref() }.finished.is_none()
+    }
+
+    unsafe fn erased_inner_stepper(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
+        // SAFETY: as in `erased_step`; only read.
+        unsafe { header.cast::<Self>().as_ref() }
+            .inner
+            .fast_delegate()
+    }
+
+    unsafe fn erased_leaf_cache(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> NonNull<StepperCell<G::Yield, G::Send, G::Error>> {
+        // SAFETY: as in `erased_step`; a field's address.
+        NonNull::from(&unsafe { header.cast::<Self>().as_ref() }.leaf)
     }
 }
 
@@ -198,69 +290,24 @@ where
 
     fn poll_delegate(
         mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        resume: &mut Option<Resume<G::Send, G::Error>>,
+        _cx: &mut Context<'_>,
+        _resume: &mut Option<Resume<G::Send, G::Error>>,
     ) -> Poll<Delegated<G::Yield, G::Output, G::Error>> {
+        // Every step goes through the stepper; the body only ever polls the
+        // delegation to pick up its outcome.
         // SAFETY: `finished` is not structurally pinned.
-        if let Some(outcome) = unsafe { self.as_mut().get_unchecked_mut() }.finished.take() {
-            return Poll::Ready(outcome);
+        match unsafe { self.as_mut().get_unchecked_mut() }.finished.take() {
+            Some(outcome) => Poll::Ready(outcome),
+            None => Poll::Pending,
         }
-        let closing = matches!(resume, Some(Resume::Close));
-        let mut command = resume.take().map(|r| match r {
-            Resume::Start => Command::Next(G::Send::default()),
-            Resume::Send(s) => Command::Send(s),
-            Resume::Throw(e) => Command::Throw(e),
-            Resume::Close => Command::Close,
-        });
-        let reply = core::task::ready!(self.inner().poll_resume(cx, &mut command));
-        Poll::Ready(reply_to_delegated::<G, G::Error>(reply, closing))
-    }
-
-    fn has_outcome(&self) -> bool {
-        self.finished.is_some()
     }
 
     fn register(self: Pin<&mut Self>) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
         let mut this = self;
-        // Never let the inner cache a chain the root may change.
+        // Never let the inner drive a chain the root drives.
         this.as_mut().inner().mark_delegated();
-        let stepper: Pin<&mut dyn Stepper<G::Yield, G::Send, G::Error>> = this;
-        Some(StepperPtr::new(stepper))
-    }
-}
-
-impl<G> Stepper<G::Yield, G::Send, G::Error> for SameDelegate<G>
-where
-    G: GeneratorOutput,
-{
-    fn step(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        command: &mut Option<Command<G::Send, G::Error>>,
-    ) -> Poll<FastStep<G::Yield>> {
-        let closing = matches!(command, Some(Command::Close))
-            || matches!(command, Some(Command::Continue(StepKind::Close)));
-        let reply = core::task::ready!(self.as_mut().inner().poll_resume(cx, command));
-        Poll::Ready(match reply {
-            Ok(Some(y)) => FastStep::Yielded(y),
-            other => {
-                // SAFETY: `finished` is not structurally pinned.
-                unsafe { self.get_unchecked_mut() }.finished =
-                    Some(reply_to_delegated::<G, G::Error>(other, closing));
-                FastStep::Done
-            }
-        })
-    }
-
-    fn is_active(&self) -> bool {
-        self.finished.is_none()
-    }
-
-    fn inner_stepper(&self) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
-        self.inner.fast_delegate()
-    }
-
-    fn leaf_cache(&self) -> &StepperCell<G::Yield, G::Send, G::Error> {
-        &self.leaf
+        // SAFETY: only the address is taken; the delegate stays pinned.
+        let header = NonNull::from(&unsafe { this.get_unchecked_mut() }.header);
+        Some(StepperPtr(header))
     }
 }

@@ -160,11 +160,11 @@ where
         let fut = unsafe { Pin::new_unchecked(&mut *self.body.fut) };
         match fut.poll(cx) {
             Poll::Pending => match self.slot.take() {
-                SlotState::Yielded(y) if self.slot.delegate().is_none() => {
+                SlotState::Yielded(y) => {
                     self.phase = GenState::Suspended;
                     Poll::Ready(Ok(Some(y)))
                 }
-                other => self.after_pending(other),
+                other => self.after_pending(cx, other),
             },
             Poll::Ready(output) => self.after_ready(output),
         }
@@ -190,13 +190,27 @@ where
     /// on its way out, or a real wait.
     #[cold]
     #[inline(never)]
-    fn after_pending(&mut self, state: SlotState<Y, S, E>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+    fn after_pending(
+        &mut self,
+        cx: &mut Context<'_>,
+        state: SlotState<Y, S, E>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         match state {
+            SlotState::Delegating(stepper) => {
+                // The body started a fast-path delegation: keep the
+                // registration, start the inner through it.
+                self.slot.put_unchecked(SlotState::Delegating(stepper));
+                if !self.delegated {
+                    // SAFETY: just registered by our body, which is parked.
+                    unsafe { stepper.leaf_cache() }.set(Some(stepper));
+                }
+                self.fast_step = true;
+                self.poll_fast(cx, None)
+            }
             SlotState::Yielded(y) => {
                 self.phase = GenState::Suspended;
                 // Keep the invariant: Suspended implies step == Next.
                 let step = core::mem::replace(&mut self.step, StepKind::Next);
-                self.discover_chain();
                 Poll::Ready(if step == StepKind::Close {
                     // Rule 5: the body caught the exit and yielded.
                     drop(y);
@@ -283,7 +297,7 @@ where
                 }
                 self.step = step;
                 self.phase = GenState::Running;
-                if self.drives_chain() && !matches!(command, Command::Continue(_)) {
+                if self.slot.delegate().is_some() && !matches!(command, Command::Continue(_)) {
                     self.fast_step = true;
                     return Begun::Fast(Some(command));
                 }
@@ -298,12 +312,6 @@ where
                 Begun::Body
             }
         }
-    }
-
-    /// This generator is the root of a delegation chain it drives itself.
-    #[inline(always)]
-    fn drives_chain(&self) -> bool {
-        !self.delegated && self.slot.delegate().is_some()
     }
 
     /// Polls the body once for the step in flight.
@@ -333,15 +341,16 @@ where
         match fut.poll(cx) {
             Poll::Pending => {
                 let state = self.slot.take();
-                self.after_pending(state)
+                self.after_pending(cx, state)
             }
             Poll::Ready(output) => self.after_ready(output),
         }
     }
 
-    /// Runs the step through the delegation chain: the deepest delegation is
-    /// resumed directly; when it finishes, the level above is continued, up
-    /// to this generator's own body.
+    /// Runs the step through the delegation chain (`fast.rs`). The root
+    /// resumes the deepest delegation directly and, when it finishes,
+    /// continues the level above, up to its own body; a delegated generator
+    /// (only when its delegation has just started) steps its own.
     #[inline(never)]
     fn poll_fast(
         &mut self,
@@ -349,31 +358,34 @@ where
         mut command: Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         loop {
-            // SAFETY (all derefs below): the registration in our slot and the
-            // ones below it are valid while our body is parked in its
-            // `yield_from_!` (fast.rs module docs); they are re-read after
-            // every step that can change them.
+            // SAFETY (every stepper call below): the registration in our slot
+            // and those below it are valid while our body is parked in its
+            // `yield_from_!`; they are re-read after every step that can
+            // change them (fast.rs module docs).
             let Some(top) = self.slot.delegate() else {
                 self.fast_step = false;
                 return self.poll_body(cx);
             };
-            let Some(leaf) = (unsafe { top.get() }).leaf_cache().get() else {
+            let leaf = if self.delegated {
+                Some(top).filter(|t| unsafe { t.is_active() })
+            } else {
+                unsafe { top.leaf_cache() }.get()
+            };
+            let Some(leaf) = leaf else {
                 // Our own `yield_from_!` finished: the body picks it up.
                 self.fast_step = false;
                 return self.poll_body(cx);
             };
             self.phase = GenState::Closed; // poisoned while user code runs
-            match unsafe { leaf.pin_mut() }.step(cx, &mut command) {
+            match unsafe { leaf.step(cx, &mut command) } {
                 Poll::Pending => {
                     self.phase = GenState::Running;
                     return Poll::Pending;
                 }
                 Poll::Ready(FastStep::Yielded(y)) => {
                     // The step may have started a deeper delegation.
-                    if unsafe { leaf.get() }.inner_stepper().is_some() {
-                        unsafe { top.get() }
-                            .leaf_cache()
-                            .set(unsafe { deepest(Some(leaf)) });
+                    if !self.delegated && unsafe { leaf.inner_stepper() }.is_some() {
+                        unsafe { top.leaf_cache() }.set(unsafe { deepest(leaf) });
                     }
                     self.phase = GenState::Suspended;
                     self.fast_step = false;
@@ -386,24 +398,13 @@ where
                     });
                 }
                 Poll::Ready(FastStep::Done) => {
-                    // The finished stepper is inactive and ends the walk.
-                    unsafe { top.get() }
-                        .leaf_cache()
-                        .set(unsafe { deepest(Some(top)) });
+                    if !self.delegated {
+                        // The finished stepper is inactive and ends the walk.
+                        unsafe { top.leaf_cache() }.set(unsafe { deepest(top) });
+                    }
                     command = Some(Command::Continue(self.step));
                 }
             }
-        }
-    }
-
-    /// After a yield that came through the body: if it started a delegation
-    /// and nothing drives this generator's chain from above, find the chain's
-    /// end once, so that the next steps go straight to it.
-    fn discover_chain(&mut self) {
-        if let Some(top) = self.slot.delegate().filter(|_| !self.delegated) {
-            // SAFETY: the registrations in our slot and below are valid right
-            // after our body's step.
-            unsafe { top.get().leaf_cache().set(deepest(Some(top))) };
         }
     }
 }
@@ -461,7 +462,7 @@ where
         // SAFETY: nothing below moves the generator or its body.
         let this = unsafe { self.get_unchecked_mut() };
         if this.phase == GenState::Suspended
-            && !this.drives_chain()
+            && this.slot.is_empty()
             && matches!(command, Some(Command::Next(_) | Command::Send(_)))
         {
             if let Some(Command::Next(s) | Command::Send(s)) = command.take() {

@@ -40,13 +40,14 @@ pub(crate) enum SlotState<Y, S, E> {
     /// A delegation failed: the body ends and the call resolves to the
     /// matching `RuntimeError`.
     Failed(Failure),
+    /// The body is parked in a fast-path `yield_from_!` (`fast.rs`): its
+    /// registration. The slot carries nothing else meanwhile.
+    Delegating(StepperPtr<Y, S, E>),
 }
 
 /// The cell shared by a generator and its body.
 pub(crate) struct Slot<Y, S, E> {
     state: UnsafeCell<SlotState<Y, S, E>>,
-    /// The fast-path delegation registered by the body's `yield_from_!`.
-    delegate: core::cell::Cell<Option<StepperPtr<Y, S, E>>>,
     // The body's `Co` points here: the slot must never move once a body exists.
     _pinned: PhantomPinned,
 }
@@ -61,7 +62,6 @@ impl<Y, S, E> Slot<Y, S, E> {
     pub(crate) const fn new() -> Self {
         Slot {
             state: UnsafeCell::new(SlotState::Empty),
-            delegate: core::cell::Cell::new(None),
             _pinned: PhantomPinned,
         }
     }
@@ -92,10 +92,23 @@ impl<Y, S, E> Slot<Y, S, E> {
         self.replace(SlotState::Empty)
     }
 
-    /// The registered fast-path delegation.
+    /// The registered fast-path delegation, if the body is parked in one.
     #[inline]
     pub(crate) fn delegate(&self) -> Option<StepperPtr<Y, S, E>> {
-        self.delegate.get()
+        // SAFETY: a read of the tag (and a `Copy` pointer), holding no
+        // reference beyond this expression; nothing writes the cell now.
+        match unsafe { &*self.state.get() } {
+            SlotState::Delegating(stepper) => Some(*stepper),
+            _ => None,
+        }
+    }
+
+    /// Nothing in transit (the state of a suspended generator that is not
+    /// delegating).
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        // SAFETY: as in `delegate`.
+        matches!(unsafe { &*self.state.get() }, SlotState::Empty)
     }
 }
 
@@ -148,12 +161,13 @@ impl<Y, S, E> Co<Y, S, E> {
         }
     }
 
-    /// Registers (or removes) the body's fast-path delegation.
+    /// Removes the body's fast-path registration, if the slot holds it.
     #[inline]
-    pub(crate) fn set_delegate(&mut self, stepper: Option<StepperPtr<Y, S, E>>) {
-        // SAFETY: as for `replace`: the slot is alive while the body is, and
-        // a `Cell` write holds no reference.
-        unsafe { (*self.slot.as_ptr()).delegate.set(stepper) }
+    pub(crate) fn clear_delegate(&mut self) {
+        match self.replace(SlotState::Empty) {
+            SlotState::Delegating(_) => {}
+            other => drop(self.replace(other)),
+        }
     }
 
     /// Puts `state` in the slot (dropping what was there).
