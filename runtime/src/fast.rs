@@ -77,17 +77,26 @@ pub(crate) type StepperCell<Y, S, E> = Cell<Option<StepperPtr<Y, S, E>>>;
 #[doc(hidden)]
 #[repr(C)]
 pub struct StepperHeader<Y, S, E> {
-    step:
-        unsafe fn(NonNull<Self>, &mut Context<'_>, &mut Option<Command<S, E>>) -> Poll<FastStep<Y>>,
-    is_active: unsafe fn(NonNull<Self>) -> bool,
-    inner_stepper: unsafe fn(NonNull<Self>) -> Option<StepperPtr<Y, S, E>>,
-    leaf_cache: unsafe fn(NonNull<Self>) -> NonNull<StepperCell<Y, S, E>>,
+    step: StepFn<Y, S, E>,
+    is_active: unsafe fn(HeaderPtr<Y, S, E>) -> bool,
+    inner_stepper: InnerFn<Y, S, E>,
+    leaf_cache: CacheFn<Y, S, E>,
 }
+
+type InnerFn<Y, S, E> = unsafe fn(HeaderPtr<Y, S, E>) -> Option<StepperPtr<Y, S, E>>;
+type CacheFn<Y, S, E> = unsafe fn(HeaderPtr<Y, S, E>) -> NonNull<StepperCell<Y, S, E>>;
+
+type HeaderPtr<Y, S, E> = NonNull<StepperHeader<Y, S, E>>;
+type StepFn<Y, S, E> = unsafe fn(
+    HeaderPtr<Y, S, E>,
+    &mut Context<'_>,
+    &mut Option<Command<S, E>>,
+) -> Poll<FastStep<Y>>;
 
 /// A registered stepper (see the module docs for why it stays valid while
 /// registered).
 #[doc(hidden)]
-pub struct StepperPtr<Y, S, E>(NonNull<StepperHeader<Y, S, E>>);
+pub struct StepperPtr<Y, S, E>(HeaderPtr<Y, S, E>);
 
 impl<Y, S, E> Clone for StepperPtr<Y, S, E> {
     fn clone(&self) -> Self {
@@ -218,16 +227,14 @@ where
     ///
     /// # Safety
     /// `header` must head a live, pinned `SameDelegate<G>`.
-    unsafe fn from_header<'x>(
-        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
-    ) -> Pin<&'x mut Self> {
+    unsafe fn from_header<'x>(header: HeaderPtr<G::Yield, G::Send, G::Error>) -> Pin<&'x mut Self> {
         // SAFETY: `#[repr(C)]` with the header first: same address; pinned
         // since registration (caller).
         unsafe { Pin::new_unchecked(&mut *header.cast::<Self>().as_ptr()) }
     }
 
     unsafe fn erased_step(
-        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        header: HeaderPtr<G::Yield, G::Send, G::Error>,
         cx: &mut Context<'_>,
         command: &mut Option<Command<G::Send, G::Error>>,
     ) -> Poll<FastStep<G::Yield>> {
@@ -257,15 +264,13 @@ where
         })
     }
 
-    unsafe fn erased_is_active(
-        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
-    ) -> bool {
+    unsafe fn erased_is_active(header: HeaderPtr<G::Yield, G::Send, G::Error>) -> bool {
         // SAFETY: as in `erased_step`; only read.
         unsafe { header.cast::<Self>().as_ref() }.finished.is_none()
     }
 
     unsafe fn erased_inner_stepper(
-        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        header: HeaderPtr<G::Yield, G::Send, G::Error>,
     ) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
         // SAFETY: as in `erased_step`; only read.
         unsafe { header.cast::<Self>().as_ref() }
@@ -274,7 +279,7 @@ where
     }
 
     unsafe fn erased_leaf_cache(
-        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        header: HeaderPtr<G::Yield, G::Send, G::Error>,
     ) -> NonNull<StepperCell<G::Yield, G::Send, G::Error>> {
         // SAFETY: as in `erased_step`; a field's address.
         NonNull::from(&unsafe { header.cast::<Self>().as_ref() }.leaf)
