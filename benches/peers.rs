@@ -43,7 +43,7 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
 use futures::StreamExt;
 use futures::stream::Stream;
 use genawaiter::GeneratorState;
@@ -614,18 +614,98 @@ fn create_drop_unfold(n: u64) -> u64 {
 }
 
 // ---------------------------------------------------------------------------
-// delegate (depth 1, 4, 16, 64) — RESERVED, comes with `yield_from_!`.
-//
-// Shape to fill in: a chain of `depth` generators, each `yield_from_!`-ing the
-// next, the innermost yielding `0..N`; the consumer sums through
-// `next().await`. Contenders: agen (`yield_from_!`), hand-written (a `Stream`
-// forwarding to an inner one, nested `depth` times), async-stream (`for
-// await x in inner { yield x }`), genawaiter (re-yield loop), unfold (poll
-// the inner stream). Add `fn delegate_<contender>(n: u64) -> u64` functions
-// per depth, a `DELEGATE` table below, a `#[divan::bench]` in `benches`, and
-// a `("delegate", DELEGATE)` row in `WORKLOADS`; `callgrind.sh` picks it up
-// from `--list`.
+// delegate (depth 1, 4, 16, 64): a chain of `depth` generators, each
+// delegating to the next, the innermost yielding `0..N`; the consumer sums
+// through `next().await`. Every level is boxed (recursion needs it, and it
+// keeps nested peer types from exploding compile times), for every contender.
 // ---------------------------------------------------------------------------
+
+type BoxedU64Stream = std::pin::Pin<Box<dyn Stream<Item = u64>>>;
+
+#[async_generator(yield = u64)]
+async fn agen_level(depth: u32, n: u64) {
+    if depth == 0 {
+        for i in 0..n {
+            yield_!(i);
+        }
+    } else {
+        yield_from_!(LocalBoxAsyncGenerator::<'_, u64>::new(agen_level(
+            depth - 1,
+            n
+        )));
+    }
+}
+
+fn delegate_agen(depth: u32, n: u64) -> u64 {
+    block_on(sum_stream(agen_level(depth, n)))
+}
+
+fn async_stream_level(depth: u32, n: u64) -> BoxedU64Stream {
+    if depth == 0 {
+        Box::pin(async_stream::stream! {
+            for i in 0..n {
+                yield i;
+            }
+        })
+    } else {
+        Box::pin(async_stream::stream! {
+            let mut inner = async_stream_level(depth - 1, n);
+            while let Some(x) = inner.next().await {
+                yield x;
+            }
+        })
+    }
+}
+
+fn delegate_async_stream(depth: u32, n: u64) -> u64 {
+    block_on(sum_stream(async_stream_level(depth, n)))
+}
+
+/// Hand-written: a forwarding `Stream` per level.
+struct Forward(BoxedU64Stream);
+
+impl Stream for Forward {
+    type Item = u64;
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u64>> {
+        self.0.as_mut().poll_next(cx)
+    }
+}
+
+fn hand_level(depth: u32, n: u64) -> BoxedU64Stream {
+    if depth == 0 {
+        Box::pin(HandCount::new(n))
+    } else {
+        Box::pin(Forward(hand_level(depth - 1, n)))
+    }
+}
+
+fn delegate_hand(depth: u32, n: u64) -> u64 {
+    block_on(sum_stream(hand_level(depth, n)))
+}
+
+macro_rules! delegate_rows {
+    ($($depth:literal => $agen:ident, $stream:ident, $hand:ident;)*) => {
+        $(
+            fn $agen(n: u64) -> u64 { delegate_agen($depth, n) }
+            fn $stream(n: u64) -> u64 { delegate_async_stream($depth, n) }
+            fn $hand(n: u64) -> u64 { delegate_hand($depth, n) }
+        )*
+        static DELEGATE: &[Contender] = &[
+            $(
+                c(concat!("agen_d", $depth), $agen),
+                c(concat!("async_stream_d", $depth), $stream),
+                c(concat!("hand_d", $depth), $hand),
+            )*
+        ];
+    };
+}
+
+delegate_rows! {
+    1 => delegate_agen_1, delegate_async_stream_1, delegate_hand_1;
+    4 => delegate_agen_4, delegate_async_stream_4, delegate_hand_4;
+    16 => delegate_agen_16, delegate_async_stream_16, delegate_hand_16;
+    64 => delegate_agen_64, delegate_async_stream_64, delegate_hand_64;
+}
 
 // ---------------------------------------------------------------------------
 // The tables: one row per contender, shared by divan and `--one`.
@@ -688,13 +768,13 @@ static WORKLOADS: &[(&str, &[Contender])] = &[
     ("ping_pong", PING_PONG),
     ("fallible", FALLIBLE),
     ("create_drop", CREATE_DROP),
-    // ("delegate", DELEGATE), — reserved, see above.
+    ("delegate", DELEGATE),
 ];
 
 /// Expected checksums, so that every contender is checked to do the work.
 fn expected(workload: &str, n: u64) -> u64 {
     match workload {
-        "yield_sum" | "fallible" => n.wrapping_mul(n.wrapping_sub(1)) / 2,
+        "yield_sum" | "fallible" | "delegate" => n.wrapping_mul(n.wrapping_sub(1)) / 2,
         "ping_pong" => n,
         "create_drop" => 0,
         _ => unreachable!("unknown workload {workload}"),
@@ -706,7 +786,7 @@ fn expected(workload: &str, n: u64) -> u64 {
 // ---------------------------------------------------------------------------
 
 mod benches {
-    use super::{CREATE_DROP, Contender, FALLIBLE, N, PING_PONG, YIELD_SUM};
+    use super::{CREATE_DROP, Contender, DELEGATE, FALLIBLE, N, PING_PONG, YIELD_SUM};
     use divan::counter::ItemsCount;
     use divan::{Bencher, black_box};
 
@@ -736,7 +816,10 @@ mod benches {
         run(bencher, contender);
     }
 
-    // delegate: reserved (see the marked section above).
+    #[divan::bench(args = DELEGATE)]
+    fn delegate(bencher: Bencher, contender: &Contender) {
+        run(bencher, contender);
+    }
 }
 
 fn main() {
