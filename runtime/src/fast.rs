@@ -311,8 +311,11 @@ where
         let mut this = self;
         // Never let the inner drive a chain the root drives.
         this.as_mut().inner().mark_delegated();
+        // The pointer must carry write access to the whole delegate (the
+        // steps mutate it), so it is made from `&mut Self`, not from
+        // `&self.header`, and only then cast to the header at its start.
         // SAFETY: only the address is taken; the delegate stays pinned.
-        let header = NonNull::from(&unsafe { this.get_unchecked_mut() }.header);
-        Some(StepperPtr(header))
+        let whole = NonNull::from(unsafe { this.get_unchecked_mut() });
+        Some(StepperPtr(whole.cast()))
     }
 }
