@@ -5,7 +5,7 @@
 //! A `yield_from_!` whose inner generator has the same yield, send and error
 //! types as the outer registers a *stepper* (its [`SameDelegate`], pinned
 //! inside the delegation future): while the outer's body is parked in the
-//! delegation, the outer's slot holds [`SlotState::Delegating`] with a
+//! delegation, the outer's slot holds `SlotState::Delegating` with a
 //! pointer to it (the slot is otherwise idle then, so this costs no space).
 //! The outermost generator (the *root*, the one the consumer drives) walks
 //! those registrations down to the deepest one, caches it in its own
@@ -35,8 +35,6 @@
 //! and a delegation future removes its registration when it completes or is
 //! dropped. Intermediate generators never cache (they are marked
 //! *delegated*), so no stale copy of the chain exists.
-//!
-//! [`SlotState::Delegating`]: crate::slot::SlotState
 
 use core::cell::Cell;
 use core::marker::PhantomPinned;
