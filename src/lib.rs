@@ -171,7 +171,59 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 
-pub use agen_macros::{async_gen, async_generator};
+/// # Examples
+///
+/// On a free `async fn`, a method, or a trait-impl method; the written return
+/// type is the body's (`()`, `T` or `Result<T, E>`):
+///
+/// ```
+/// use agen::{async_generator, yield_, AsyncGenerator, Error};
+///
+/// struct Db { rows: Vec<&'static str> }
+///
+/// impl Db {
+///     #[async_generator(yield = &'static str, send = Option<usize>)]
+///     async fn rows(&self) -> Result<usize, std::io::Error> {
+///         let mut skip = 0;
+///         for (i, row) in self.rows.iter().enumerate() {
+///             if i < skip { continue; }
+///             if let Some(n) = yield_!(*row) { skip = i + 1 + n; }
+///         }
+///         Ok(self.rows.len())
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// let db = Db { rows: vec!["a", "b", "c", "d"] };
+/// let mut g = std::pin::pin!(db.rows());
+/// assert_eq!(g.as_mut().anext().await.unwrap(), "a");
+/// assert_eq!(g.as_mut().asend(Some(1)).await.unwrap(), "c"); // skip one
+/// assert_eq!(g.as_mut().anext().await.unwrap(), "d");
+/// assert!(matches!(g.as_mut().anext().await, Err(Error::StopAsyncIteration(Some(4)))));
+/// # });
+/// ```
+pub use agen_macros::async_generator;
+
+/// # Examples
+///
+/// `async_gen!(yield = Y, send = S, return = R => { body })`: `send` and
+/// `return` are optional (`()` by default); the body captures by move.
+///
+/// ```
+/// use agen::{async_gen, yield_};
+/// use futures::TryStreamExt;
+///
+/// # futures::executor::block_on(async {
+/// let numbers = async_gen!(yield = u32, return = Result<(), std::num::ParseIntError> => {
+///     for word in ["1", "2", "3"] {
+///         yield_!(word.parse()?);
+///     }
+///     Ok(())
+/// });
+/// assert_eq!(numbers.try_collect::<Vec<_>>().await.unwrap(), [1, 2, 3]);
+/// # });
+/// ```
+pub use agen_macros::async_gen;
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
     AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, GeneratorOutput, Next,
@@ -216,6 +268,22 @@ pub mod raw {
 /// `async_gen!` block, where the macro rewrites it. If the consumer calls
 /// `athrow`/`aclose` at this yield, the body ends here (its destructors run)
 /// and the error goes back to the consumer; use [`yield_catch_!`] to handle it.
+///
+/// ```
+/// use agen::{async_gen, yield_, AsyncGenerator};
+///
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(async_gen!(yield = u32, send = u32 => {
+///     let mut total = 0;
+///     loop {
+///         total += yield_!(total); // evaluates to the value sent in
+///     }
+/// }));
+/// assert_eq!(g.as_mut().anext().await, Ok(0));
+/// assert_eq!(g.as_mut().asend(5).await, Ok(5));
+/// assert_eq!(g.as_mut().asend(2).await, Ok(7));
+/// # });
+/// ```
 #[macro_export]
 macro_rules! yield_ {
     (@__agen_used) => {};
@@ -230,6 +298,23 @@ macro_rules! yield_ {
 /// consumer injects an error (`athrow`) or `GeneratorExit` (`aclose`) here.
 ///
 /// Only valid directly in a generator body.
+///
+/// ```
+/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, Thrown};
+///
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(async_gen!(yield = &'static str, return = Result<(), String> => {
+///     match yield_catch_!("ready") {
+///         Ok(()) => Ok(()),
+///         Err(Thrown::Error(e)) => { yield_!("recovered"); Err(e) }
+///         Err(exit) => raise_!(exit),
+///     }
+/// }));
+/// assert_eq!(g.as_mut().anext().await, Ok("ready"));
+/// assert_eq!(g.as_mut().athrow("oops".to_string()).await, Ok(Some("recovered")));
+/// # });
+/// # use agen::yield_;
+/// ```
 #[macro_export]
 macro_rules! yield_catch_ {
     (@__agen_used) => {};
@@ -245,6 +330,21 @@ macro_rules! yield_catch_ {
 /// `raise_!(Thrown::GeneratorExit)` lets `aclose()` succeed.
 ///
 /// Only valid directly in a generator body.
+///
+/// ```
+/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, Error};
+///
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(async_gen!(yield = u8, return = Result<(), &'static str> => {
+///     if yield_catch_!(1).is_err() {
+///         raise_!("cleanup failed"); // an `E` converts into `Thrown<E>`
+///     }
+///     Ok(())
+/// }));
+/// assert_eq!(g.as_mut().anext().await, Ok(1));
+/// assert_eq!(g.as_mut().aclose().await, Err(Error::Raised("cleanup failed")));
+/// # });
+/// ```
 #[macro_export]
 macro_rules! raise_ {
     (@__agen_used) => {};
@@ -272,6 +372,28 @@ macro_rules! raise_ {
 ///   with `e`, as an uncaught error at a `yield_!` would.
 ///
 /// Only valid directly in a generator body.
+///
+/// ```
+/// use agen::{async_generator, yield_, yield_from_};
+/// use futures::StreamExt;
+///
+/// #[async_generator(yield = u32)]
+/// async fn inner() -> u32 {
+///     yield_!(1);
+///     yield_!(2);
+///     40
+/// }
+///
+/// #[async_generator(yield = u32)]
+/// async fn outer() {
+///     let returned = yield_from_!(inner()); // the inner's return value
+///     yield_from_!(futures::stream::iter([returned + 2])); // any Stream
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(std::pin::pin!(outer()).collect::<Vec<_>>().await, [1, 2, 42]);
+/// # });
+/// ```
 #[macro_export]
 macro_rules! yield_from_ {
     (@__agen_used) => {};
@@ -287,6 +409,21 @@ macro_rules! yield_from_ {
 /// been closed already) or an error is thrown at a stream inner.
 ///
 /// Only valid directly in a generator body.
+///
+/// ```
+/// use agen::{async_gen, yield_, yield_from_catch_, AsyncGenerator, Thrown};
+///
+/// # futures::executor::block_on(async {
+/// let mut g = std::pin::pin!(async_gen!(yield = u32 => {
+///     let inner = async_gen!(yield = u32 => { loop { yield_!(7); } });
+///     if let Err(Thrown::GeneratorExit) = yield_from_catch_!(inner) {
+///         // the inner is closed already; the outer's async cleanup runs here
+///     }
+/// }));
+/// assert_eq!(g.as_mut().anext().await, Ok(7));
+/// assert_eq!(g.as_mut().aclose().await, Ok(()));
+/// # });
+/// ```
 #[macro_export]
 macro_rules! yield_from_catch_ {
     (@__agen_used) => {};
@@ -300,6 +437,27 @@ macro_rules! yield_from_catch_ {
 /// The body's handle as a [`Yielder`], to pass to helper `async fn`s.
 ///
 /// Only valid in a generator body.
+///
+/// ```
+/// use agen::{async_generator, co, Yielder};
+/// use futures::StreamExt;
+///
+/// async fn twice(mut co: Yielder<'_, char>, c: char) {
+///     co.yield_(c).await;
+///     co.yield_(c).await;
+/// }
+///
+/// #[async_generator(yield = char)]
+/// async fn stutter(word: &str) {
+///     for c in word.chars() {
+///         twice(co!(), c).await;
+///     }
+/// }
+///
+/// # futures::executor::block_on(async {
+/// assert_eq!(std::pin::pin!(stutter("ab")).collect::<String>().await, "aabb");
+/// # });
+/// ```
 #[macro_export]
 macro_rules! co {
     (@__agen_used) => {};

@@ -25,6 +25,8 @@
 mod compile;
 #[path = "conformance/driver.rs"]
 mod driver;
+#[path = "conformance/hooks.rs"]
+mod hooks;
 #[path = "conformance/interp.rs"]
 mod interp;
 #[path = "conformance/pyerr.rs"]

@@ -535,7 +535,20 @@ where
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        poll_next_item::<Self, Fut::Output, K>(self, cx)
+        // SAFETY: nothing here moves the generator or its body.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.phase == GenState::Suspended && this.slot.is_empty() {
+            // The hot path, straight to the body.
+            return match this.resume_suspended(cx, S::default()) {
+                Poll::Ready(Ok(Some(y))) => {
+                    Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
+                }
+                Poll::Ready(reply) => Poll::Ready(stream_end::<Y, Fut::Output, K, _, _>(reply)),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+        // SAFETY: `this` came from a `Pin<&mut Self>`.
+        poll_next_item::<Self, Fut::Output, K>(unsafe { Pin::new_unchecked(this) }, cx)
     }
 }
 
@@ -561,14 +574,26 @@ where
     Poll::Ready(
         match core::task::ready!(generator.as_mut().poll_resume(cx, &mut command)) {
             Ok(Some(y)) => Some(O::item(y)),
-            Ok(None) => None,
-            Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
-                Some(O::error_item(e))
-            }
-            // Finished, or GeneratorExit escaping a body that ignored aclose.
-            Err(_) => None,
+            reply => stream_end::<G::Yield, O, K, _, _>(reply),
         },
     )
+}
+
+/// The `Stream` item for a reply that is not a yield: the body's error once,
+/// else the end (finished, or GeneratorExit escaping a body that ignored
+/// `aclose`).
+#[cold]
+fn stream_end<Y, O, K, R, S>(reply: Reply<Y, R, O::Error, S>) -> Option<O::Item<Y>>
+where
+    O: BodyOutput<K>,
+{
+    match reply {
+        Ok(Some(y)) => Some(O::item(y)),
+        Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
+            Some(O::error_item(e))
+        }
+        Ok(None) | Err(_) => None,
+    }
 }
 
 impl<Y, S, E, K, F, Fut> FusedStream for AsyncGen<Y, S, E, K, F, Fut>

@@ -7,7 +7,7 @@
 //! bytecode before 3.11.
 
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::pyerr::{ErrPattern, PyErr};
 use crate::scenario::{BodyOp, Clause, Expr, Scenario};
@@ -85,7 +85,8 @@ pub enum Instr {
     /// End of a finally: resume what was pending (nothing, an error, a
     /// return or a break).
     EndFinally,
-    /// Delegation to `subs[name]` (not driven yet: needs `yield_from_!`, issue 3).
+    /// Delegation to `subs[name]`; the interpreter parks on this instruction
+    /// while it delegates, then records `yield_from` and moves on.
     YieldFrom(String),
     /// A body observing its own state (never run: rule R4 skips it statically).
     State,
@@ -104,15 +105,15 @@ pub struct Code {
 /// Every body of a scenario, compiled: `main` and the subs it delegates to.
 #[derive(Debug)]
 pub struct Program {
-    pub bodies: BTreeMap<String, Rc<Code>>,
+    pub bodies: BTreeMap<String, Arc<Code>>,
 }
 
 impl Program {
     pub fn new(sc: &Scenario) -> Self {
         let mut bodies = BTreeMap::new();
-        bodies.insert("main".to_owned(), Rc::new(compile("main", &sc.body)));
+        bodies.insert("main".to_owned(), Arc::new(compile("main", &sc.body)));
         for (name, ops) in &sc.subs {
-            bodies.insert(name.clone(), Rc::new(compile(name, ops)));
+            bodies.insert(name.clone(), Arc::new(compile(name, ops)));
         }
         Program { bodies }
     }

@@ -18,16 +18,22 @@
 //!   not cover that case, and the driver prints no line for it either.)
 //!
 //! Outside a window the generator is free: `state`, `drop`, the next call.
+//!
+//! `hooks`, `drop`'s finalizer work and `loop_shutdown` are in `hooks.rs`.
+//! `loop_shutdown` inside a window is a second borrow too when the event
+//! loop would close the generator under test.
 
 use std::future::Future as _;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use agen::hooks::Finalizable;
 use agen::{AClose, ASend, AThrow, AsyncGenerator, Next};
 
 use crate::compile::Program;
-use crate::interp::{Trace, interpret};
+use crate::hooks::Finalization;
+use crate::interp::{Scene, Trace, interpret};
 use crate::pyerr::PyErr;
 use crate::rules::{SKIP_R1, SKIP_R4, body_observes_itself};
 use crate::scenario::{Call, DriverOp, Scenario};
@@ -39,13 +45,32 @@ pub fn run(sc: &Scenario) -> Result<Vec<String>, String> {
         return Ok(vec![SKIP_R4.to_owned()]);
     }
     let plan = Plan::new(&sc.driver)?;
-    let trace = Trace::default();
-    let program = Rc::new(Program::new(sc));
-    let generator = Box::pin(interpret(program, "main".to_owned(), Rc::clone(&trace)));
-    // `execute` drops the generator at the end (nothing after the last
-    // driver op is recorded; a dropped body runs no code anyway, rule R3).
-    let expressible = execute(generator, &plan, &trace);
-    let lines = std::mem::take(&mut *trace.borrow_mut());
+    // A scenario with hooks runs the owned, finalizable form of every
+    // generator (main and subs); the others the generators themselves.
+    let finalizable = sc.asyncio_env
+        || sc
+            .driver
+            .iter()
+            .any(|op| matches!(op, DriverOp::Hooks { .. }));
+    let scene = Arc::new(Scene {
+        program: Program::new(sc),
+        trace: Trace::default(),
+        finalizable_subs: finalizable,
+    });
+    let trace = scene.trace.clone();
+    // Installs the environment's hooks; clears them when dropped.
+    let finalization = Finalization::new(&trace, sc.asyncio_env);
+    let generator = interpret(Arc::clone(&scene), "main".to_owned());
+    // `execute` drops the generator at the end; nothing after the last
+    // driver op is recorded.
+    let expressible = if finalizable {
+        let generator = Box::pin(Finalizable::named("main", generator));
+        execute(generator, &plan, &finalization)
+    } else {
+        execute(Box::pin(generator), &plan, &finalization)
+    };
+    drop(finalization);
+    let lines = trace.take();
     Ok(match expressible {
         Ok(()) => lines,
         Err(SecondBorrow) => vec![SKIP_R1.to_owned()],
@@ -272,9 +297,9 @@ struct SecondBorrow;
 fn execute<G: PyGen>(
     generator: Pin<Box<G>>,
     plan: &Plan,
-    trace: &Trace,
+    env: &Finalization,
 ) -> Result<(), SecondBorrow> {
-    let record = |line: String| trace.borrow_mut().push(line);
+    let trace = env.trace();
     let mut generator = Some(generator);
     let mut i = 0;
     while i < plan.ops.len() {
@@ -291,7 +316,7 @@ fn execute<G: PyGen>(
                 let mut window = Window {
                     future: Some(CallFuture::new(g, call)),
                     plan,
-                    record: &record,
+                    env,
                 };
                 for j in i..=plan.window_end[i] {
                     window.op(i, j)?;
@@ -301,17 +326,21 @@ fn execute<G: PyGen>(
             }
             DriverOp::State => {
                 let g = generator.as_ref().expect("planned: no state after drop");
-                record(format!("state -> {}", g.state()));
+                trace.push(format!("state -> {}", g.state()));
             }
-            // R3 (no finalizer hook): dropping the generator drops the body
-            // future, so no body code runs and only this line is recorded.
+            // A finalizable generator bound to a finalizer hook hands itself
+            // to it; otherwise (R3) dropping it drops the body future and no
+            // body code runs. Then the finalizer's work runs.
             DriverOp::Drop => {
                 generator = None;
-                record("drop -> ok".to_owned());
+                env.settle();
+                trace.push("drop -> ok".to_owned());
             }
-            DriverOp::Hooks { .. } | DriverOp::LoopShutdown => {
-                unreachable!("skipped: needs finalization hooks (issue 6)")
-            }
+            DriverOp::Hooks {
+                firstiter,
+                finalizer,
+            } => env.install(*firstiter, *finalizer),
+            DriverOp::LoopShutdown => env.shutdown(),
             DriverOp::Await(_)
             | DriverOp::Reuse(_)
             | DriverOp::Step(_)
@@ -321,18 +350,25 @@ fn execute<G: PyGen>(
         }
         i += 1;
     }
+    // Nothing after the last driver op is recorded (dropping the generator
+    // may call a finalizer hook).
+    trace.close();
     Ok(())
 }
 
 /// One awaitable's window: the ops from its creation to its last use.
-struct Window<'p, 'g, G: PyGen, R: Fn(String)> {
+struct Window<'p, 'g, G: PyGen> {
     /// `None` once abandoned (dropped unfinished).
     future: Option<CallFuture<'g, G>>,
     plan: &'p Plan,
-    record: &'p R,
+    env: &'p Finalization,
 }
 
-impl<'g, G: PyGen, R: Fn(String)> Window<'_, 'g, G, R> {
+impl<'g, G: PyGen> Window<'_, 'g, G> {
+    fn record(&self, line: String) {
+        self.env.trace().push(line);
+    }
+
     fn future(&mut self) -> &mut CallFuture<'g, G> {
         self.future
             .as_mut()
@@ -342,7 +378,7 @@ impl<'g, G: PyGen, R: Fn(String)> Window<'_, 'g, G, R> {
     /// Polls to completion and records `<label> -> <outcome>`.
     fn complete(&mut self, label: String) {
         let outcome = self.future().drive();
-        (self.record)(format!("{label} -> {outcome}"));
+        self.record(format!("{label} -> {outcome}"));
     }
 
     /// Polls once and records `<label> -> pending|<outcome>`.
@@ -351,7 +387,7 @@ impl<'g, G: PyGen, R: Fn(String)> Window<'_, 'g, G, R> {
             Poll::Pending => "pending".to_owned(),
             Poll::Ready(outcome) => outcome,
         };
-        (self.record)(format!("{label} -> {outcome}"));
+        self.record(format!("{label} -> {outcome}"));
     }
 
     /// Runs op `j` of the window of the awaitable created by op `i`.
@@ -361,7 +397,7 @@ impl<'g, G: PyGen, R: Fn(String)> Window<'_, 'g, G, R> {
             match op {
                 DriverOp::Call { call, .. } => self.complete(call.label()),
                 DriverOp::Make { call, id } => {
-                    (self.record)(format!("make {} as {id} -> ok", call.label()))
+                    self.record(format!("make {} as {id} -> ok", call.label()))
                 }
                 DriverOp::Spawn { call, id } => {
                     self.step(format!("spawn {} as {id}", call.label()))
@@ -387,14 +423,21 @@ impl<'g, G: PyGen, R: Fn(String)> Window<'_, 'g, G, R> {
             // the next `anext` continues it (built into agen).
             DriverOp::Abandon(id) => {
                 self.future = None;
-                (self.record)(format!("abandon {id} -> ok"));
+                self.record(format!("abandon {id} -> ok"));
             }
             // R5 (see the module docs).
             DriverOp::State => {}
             DriverOp::Drop => unreachable!("planned: no drop inside a window"),
-            DriverOp::Hooks { .. } | DriverOp::LoopShutdown => {
-                unreachable!("skipped: needs finalization hooks (issue 6)")
+            DriverOp::Hooks {
+                firstiter,
+                finalizer,
+            } => self.env.install(*firstiter, *finalizer),
+            // The loop's `aclose()` of a generator the driver is borrowing
+            // would be a second borrow (R1).
+            DriverOp::LoopShutdown if self.env.shutdown_closes_main() => {
+                return Err(SecondBorrow);
             }
+            DriverOp::LoopShutdown => self.env.shutdown(),
             DriverOp::Call { .. }
             | DriverOp::Make { .. }
             | DriverOp::Spawn { .. }

@@ -7,25 +7,88 @@
 //!   ([`Suspend`]).
 //! * [`interpret`], the `#[async_generator]` that owns a machine and performs
 //!   its suspensions: the only `yield_catch_!` of the runner, the only real
-//!   await (`sleep0`), and the body's end (`return` / `Err` / `raise_!`).
+//!   await (`sleep0`), the only delegation (`yield_from_catch_!` to a boxed
+//!   sub-interpreter), and the body's end (`return` / `Err` / `raise_!`).
 //!
 //! So everything the library must get right (what a yield receives, what a
-//! call reports when the body ends, raises or ignores an exit, PEP 479) goes
-//! through agen, and only the Python language itself is emulated here.
+//! call reports when the body ends, raises or ignores an exit, PEP 479, what
+//! a delegation forwards and evaluates to) goes through agen, and only the
+//! Python language itself is emulated here.
+//!
+//! The generators are `Send + 'static` (shared state behind `Arc`/`Mutex`),
+//! as `agen::hooks::Finalizable` requires.
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use agen::{Thrown, async_generator, raise_, yield_catch_};
+use agen::hooks::Finalizable;
+use agen::{BoxAsyncGenerator, Thrown, async_generator, raise_, yield_catch_, yield_from_catch_};
 
 use crate::compile::{Code, Instr, Program, Value};
 use crate::pyerr::{ErrKind, PyErr};
 
-/// The trace shared by the driver and every body it runs, in event order.
-pub type Trace = Rc<RefCell<Vec<String>>>;
+/// The trace shared by the driver, every body it runs and the hooks, in
+/// event order. `Send + Sync`: finalizable generators and hooks must be.
+#[derive(Clone, Default)]
+pub struct Trace(Arc<TraceLines>);
+
+#[derive(Default)]
+struct TraceLines {
+    lines: Mutex<Vec<String>>,
+    /// Set after the last driver op: nothing after it is recorded (a
+    /// finalizer hook called when the driver finally drops the generator).
+    closed: AtomicBool,
+}
+
+impl Trace {
+    pub fn push(&self, line: String) {
+        if !self.0.closed.load(Ordering::Relaxed) {
+            self.lines().push(line);
+        }
+    }
+
+    /// Stops recording.
+    pub fn close(&self) {
+        self.0.closed.store(true, Ordering::Relaxed);
+    }
+
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.lines())
+    }
+
+    fn lines(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        // A panic while recording fails the scenario anyway.
+        self.0.lines.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// What every generator of one scenario shares.
+pub struct Scene {
+    pub program: Program,
+    pub trace: Trace,
+    /// Subs are wrapped in `Finalizable` (the scenario uses hooks): each is a
+    /// generator of its own that binds hooks and can be finalized.
+    pub finalizable_subs: bool,
+}
+
+/// A sub generator as the delegation sees it: boxed (the interpreter's
+/// opaque type cannot contain itself), with exactly the outer's yield, send
+/// and error types, so `yield_from_catch_!` takes the library's fast path.
+pub type SubGenerator = BoxAsyncGenerator<'static, i64, Option<i64>, Result<Option<i64>, PyErr>>;
+
+/// A fresh instance of `subs[name]`. A plain fn with a named return type, so
+/// that proving `interpret(..)` is `Send` does not depend on itself.
+fn sub_generator(scene: &Arc<Scene>, name: &str) -> SubGenerator {
+    let generator = interpret(Arc::clone(scene), name.to_owned());
+    if scene.finalizable_subs {
+        SubGenerator::new(Finalizable::named(name, generator))
+    } else {
+        SubGenerator::new(generator)
+    }
+}
 
 /// The generator under test: yields ints, receives `None` or an int, returns
 /// the (emulated) return value of a sub, raises [`PyErr`].
@@ -33,12 +96,11 @@ pub type Trace = Rc<RefCell<Vec<String>>>;
 /// `#[async_generator]` on a `-> Result<_, PyErr>` body makes it fallible,
 /// and picks up `PyErr`'s `StopIterationLike` impl for PEP 479.
 #[async_generator(yield = i64, send = Option<i64>)]
-pub async fn interpret(
-    program: Rc<Program>,
-    body: String,
-    trace: Trace,
-) -> Result<Option<i64>, PyErr> {
-    let mut machine = Machine::new(Rc::clone(&program.bodies[&body]), trace);
+pub async fn interpret(scene: Arc<Scene>, body: String) -> Result<Option<i64>, PyErr> {
+    let mut machine = Machine::new(
+        Arc::clone(&scene.program.bodies[&body]),
+        scene.trace.clone(),
+    );
     let mut input = Resume::Start;
     loop {
         input = match machine.run(input) {
@@ -56,14 +118,19 @@ pub async fn interpret(
                 raise_!(Thrown::GeneratorExit)
             }
             Suspend::Raise(e) => return Err(e),
-            // Issue 3: delegate with `yield_from_!(Box::pin(interpret(
-            // program.clone(), sub, trace.clone())))` (boxed: the opaque type
-            // cannot contain itself; the trace handle is in the machine),
-            // record `[B] yield_from <sub> = <result>` and resume the machine
-            // with the result (or with the error the delegation raised).
-            // Scenarios using it are skipped until then (`needs_later_issue`).
+            // The library forwards sends, throws and closes to the inner;
+            // what comes back: the inner's outcome (its return value or the
+            // error it raised), or `GeneratorExit` raised at the delegation
+            // point (the outer is being closed; the inner already is).
             Suspend::YieldFrom(sub) => {
-                unimplemented!("yield_from {sub}: needs yield_from_! (issue 3)")
+                let inner = sub_generator(&scene, &sub);
+                Resume::Delegated(match yield_from_catch_!(inner) {
+                    Ok(outcome) => outcome,
+                    Err(Thrown::GeneratorExit) => Err(PyErr::generator_exit()),
+                    // Only a stream inner has errors thrown at the outer
+                    // raised here.
+                    Err(Thrown::Error(e)) => Err(e),
+                })
             }
         };
     }
@@ -89,6 +156,14 @@ impl Future for Sleep0 {
     }
 }
 
+/// `None` or an int, as the trace writes it.
+fn fmt_value(v: Option<i64>) -> String {
+    match v {
+        Some(n) => n.to_string(),
+        None => "None".to_owned(),
+    }
+}
+
 /// How the machine is resumed after a [`Suspend`].
 pub enum Resume {
     /// The body's first run.
@@ -98,6 +173,9 @@ pub enum Resume {
     Yielded(Result<Option<i64>, Thrown<PyErr>>),
     /// After `Sleep0`.
     Awaited,
+    /// After `YieldFrom`: the delegation's result, or the error it raises in
+    /// this body.
+    Delegated(Result<Option<i64>, PyErr>),
 }
 
 /// Why the machine stopped running instructions.
@@ -108,7 +186,7 @@ pub enum Suspend {
     Return(Option<i64>),
     /// An exception escaped the body.
     Raise(PyErr),
-    #[allow(dead_code)] // issue 3
+    /// Delegate to a fresh instance of this sub.
     YieldFrom(String),
 }
 
@@ -153,7 +231,7 @@ enum Unwind {
 const MAX_INSTRUCTIONS_PER_STEP: usize = 1_000_000;
 
 pub struct Machine {
-    code: Rc<Code>,
+    code: Arc<Code>,
     pc: usize,
     blocks: Vec<Block>,
     /// `None`: unbound; `Some(None)`: Python `None`.
@@ -165,7 +243,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn new(code: Rc<Code>, trace: Trace) -> Self {
+    pub fn new(code: Arc<Code>, trace: Trace) -> Self {
         Machine {
             vars: vec![None; code.vars.len()],
             code,
@@ -177,9 +255,7 @@ impl Machine {
     }
 
     fn log(&self, event: String) {
-        self.trace
-            .borrow_mut()
-            .push(format!("[{}] {event}", self.code.name));
+        self.trace.push(format!("[{}] {event}", self.code.name));
     }
 
     fn eval(&self, v: &Value) -> i64 {
@@ -202,17 +278,14 @@ impl Machine {
 
     /// Runs from where the body stopped until its next suspension.
     pub fn run(&mut self, input: Resume) -> Suspend {
-        let code = Rc::clone(&self.code);
+        let code = Arc::clone(&self.code);
         match input {
             Resume::Start | Resume::Awaited => {}
             Resume::Yielded(Ok(sent)) => {
                 let Instr::Yield { into, .. } = &code.instrs[self.pc] else {
                     unreachable!("resumed from a yield, but not parked at one");
                 };
-                self.log(match sent {
-                    Some(n) => format!("got {n}"),
-                    None => "got None".to_owned(),
-                });
+                self.log(format!("got {}", fmt_value(sent)));
                 if let Some(var) = *into {
                     self.vars[var] = Some(sent);
                 }
@@ -223,6 +296,29 @@ impl Machine {
                 let err = match thrown {
                     Thrown::GeneratorExit => PyErr::generator_exit(),
                     Thrown::Error(e) => e,
+                };
+                if let Some(end) = self.unwind(Unwind::Error(err)) {
+                    return end;
+                }
+            }
+            Resume::Delegated(Ok(result)) => {
+                let Instr::YieldFrom(sub) = &code.instrs[self.pc] else {
+                    unreachable!("resumed from a delegation, but not parked at one");
+                };
+                self.log(format!("yield_from {sub} = {}", fmt_value(result)));
+                self.pc += 1;
+            }
+            Resume::Delegated(Err(err)) => {
+                // PEP 479 happened in the inner: a StopAsyncIteration or
+                // StopIteration escaping it became RuntimeError there, and
+                // that is what `yield from` raises here. (The library hands
+                // back the inner's original error, the only one its output
+                // type can carry; no other stop-like error can come out of a
+                // delegation, so this undoes nothing else.)
+                let err = if agen::StopIterationLike::is_stop_iteration(&err) {
+                    PyErr::new(ErrKind::RuntimeError, None)
+                } else {
+                    err
                 };
                 if let Some(end) = self.unwind(Unwind::Error(err)) {
                     return end;
@@ -327,10 +423,8 @@ impl Machine {
                     },
                     b => unreachable!("end of finally outside its block: {b:?}"),
                 },
-                Instr::YieldFrom(sub) => {
-                    self.pc += 1;
-                    return Suspend::YieldFrom(sub.clone());
-                }
+                // Park here: `Resume::Delegated` finishes the instruction.
+                Instr::YieldFrom(sub) => return Suspend::YieldFrom(sub.clone()),
                 Instr::State => unreachable!("a body `state` op (rule R4 skips it)"),
             };
             match unwind {

@@ -24,8 +24,8 @@ pub struct Capabilities {
 }
 
 pub const CAPABILITIES: Capabilities = Capabilities {
-    delegation: false,
-    finalization_hooks: false,
+    delegation: true,
+    finalization_hooks: true,
 };
 
 pub const NEEDS_DELEGATION: &str = "needs yield_from_! (issue 3)";

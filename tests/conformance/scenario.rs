@@ -125,13 +125,23 @@ pub enum DriverOp {
     ConcurrentAnext(Call),
     State,
     Drop,
-    /// Recorded but not driven yet: needs finalization hooks (issue 6).
-    #[allow(dead_code)]
+    /// Installs recording hooks (`sys.set_asyncgen_hooks`).
     Hooks {
         firstiter: bool,
-        finalizer: String,
+        finalizer: FinalizerHook,
     },
     LoopShutdown,
+}
+
+/// The `finalizer` of a `hooks` op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinalizerHook {
+    /// No finalizer hook.
+    None,
+    /// Records `hook finalizer <gen>`; the generator is freed without cleanup.
+    Record,
+    /// Records it and queues `gen.aclose()` for the next settle point.
+    Aclose,
 }
 
 type Obj = Map<String, Value>;
@@ -476,7 +486,16 @@ fn driver_op(v: &Value, at: &str) -> Result<DriverOp, String> {
                 firstiter: obj["firstiter"]
                     .as_bool()
                     .ok_or_else(|| format!("{at}: firstiter must be a bool"))?,
-                finalizer: str_field(obj, "finalizer")?.to_owned(),
+                finalizer: match str_field(obj, "finalizer")? {
+                    "none" => FinalizerHook::None,
+                    "record" => FinalizerHook::Record,
+                    "aclose" => FinalizerHook::Aclose,
+                    other => {
+                        return Err(format!(
+                            "{at}: finalizer must be none|record|aclose, not {other:?}"
+                        ));
+                    }
+                },
             }
         }
         other => return Err(format!("{at}: unknown driver op {other:?}")),
