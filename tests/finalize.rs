@@ -245,3 +245,31 @@ async fn aclosing_closes_on_early_return_and_on_error() {
     assert_eq!(closed, Ok(()));
     assert_eq!(entries(&log2), ["async cleanup", "sync destructor"]);
 }
+
+#[test]
+fn an_inner_started_by_delegation_binds_its_hooks_too() {
+    let _serial = serial();
+    let seen = log();
+    let s = seen.clone();
+    set_hooks(Hooks {
+        firstiter: Some(Arc::new(move |r| {
+            s.lock().unwrap().push(format!("firstiter {}", r.name()))
+        })),
+        finalizer: None,
+    });
+    #[async_generator(yield = u32)]
+    async fn inner() {
+        yield_!(1);
+    }
+    #[async_generator(yield = u32)]
+    async fn outer() {
+        agen::yield_from_!(Finalizable::named("inner", inner()));
+        yield_!(2);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut g = Finalizable::named("outer", outer());
+    assert_eq!(rt.block_on(g.next()), Some(1));
+    assert_eq!(entries(&seen), ["firstiter outer", "firstiter inner"]);
+}

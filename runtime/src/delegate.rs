@@ -146,8 +146,13 @@ where
     ) -> Poll<Delegated<Y, G::Output, E>> {
         // SAFETY: `inner` is structurally pinned: it is never moved out of
         // `GenDelegate`, which is itself only used pinned.
-        let inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
+        let mut inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
         let closing = matches!(resume, Some(Resume::Close));
+        if resume.is_some() {
+            // A new call on the inner: let it bind its hooks (CPython calls
+            // `firstiter` for an inner started by `yield from` too).
+            inner.as_mut().on_call(closing);
+        }
         let mut command = resume.take().map(|r| match r {
             Resume::Start => Command::Next(G::Send::default()),
             Resume::Send(s) => Command::Send(s.into()),

@@ -250,6 +250,15 @@ where
             command,
             Some(Command::Close | Command::Continue(StepKind::Close))
         );
+        if matches!(
+            command,
+            Some(Command::Next(_) | Command::Send(_) | Command::Throw(_) | Command::Close)
+        ) {
+            // A new call on the inner (not a continuation): let it bind its
+            // hooks, as CPython calls `firstiter` for an inner started by
+            // `yield from` too.
+            this.as_mut().inner().on_call(closing);
+        }
         let reply = core::task::ready!(this.as_mut().inner().poll_resume(cx, command));
         Poll::Ready(match reply {
             Ok(Some(y)) => FastStep::Yielded(y),
