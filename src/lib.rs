@@ -517,14 +517,29 @@ pub mod __private {
             GenDelegate::new(inner)
         }
     }
-    pub trait ViaStream<T> {
-        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>;
+    pub trait ViaStream<T, Y> {
+        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>
+        where
+            T: DelegateTarget<Y>;
     }
-    impl<T: futures_core::Stream, Y, S, E> ViaStream<T> for Tag<T, Y, S, E> {
-        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T> {
+    // The last tier matches anything, so that what is neither a generator nor
+    // a Stream gets `DelegateTarget`'s message instead of a list of bounds.
+    impl<T, Y, S, E> ViaStream<T, Y> for Tag<T, Y, S, E> {
+        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>
+        where
+            T: DelegateTarget<Y>,
+        {
             StreamDelegate::new(inner)
         }
     }
+    /// What `yield_from_!` can delegate to (besides a generator).
+    #[diagnostic::on_unimplemented(
+        message = "`yield_from_!` cannot delegate to `{Self}`: it is neither an agen generator nor a `Stream` of `{Y}`",
+        label = "not a generator or a `Stream<Item = {Y}>`",
+        note = "delegate to an `#[async_generator]` fn's value, an `async_gen!`, a `BoxAsyncGenerator`, or any `Stream<Item = {Y}>`; for an iterator, write `futures::stream::iter(..)`"
+    )]
+    pub trait DelegateTarget<Y> {}
+    impl<T: futures_core::Stream<Item = Y>, Y> DelegateTarget<Y> for T {}
 
     /// Autoref-specialization probe for the PEP 479 policy of `E`.
     pub struct Probe<E>(PhantomData<fn() -> E>);

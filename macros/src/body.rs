@@ -378,7 +378,13 @@ fn expand_call(
                     // `GenDelegate`, a Stream `StreamDelegate`. Method-call
                     // syntax, so that the tag may look at the handle's types
                     // while its `&mut` is only reserved (two-phase borrow).
-                    let inner = Ident::new("__agen_inner", Span::mixed_site());
+                    let inner =
+                        Ident::new("__agen_inner", Span::mixed_site().located_at(arg.span()));
+                    // At the user's argument: an inner that cannot be
+                    // delegated to is reported there.
+                    let delegate = quote_spanned! {arg.span()=>
+                        (&&&::agen::__private::tag(&#inner, &#co)).__agen_delegate(#inner)
+                    };
                     let method_ident = Ident::new(
                         if kind == GenMacro::YieldFromCatch {
                             "yield_from_catch"
@@ -394,7 +400,7 @@ fn expand_call(
                             let #inner = #arg;
                             #[allow(unused_imports)]
                             use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
-                            (&&&::agen::__private::tag(&#inner, &#co)).__agen_delegate(#inner)
+                            #delegate
                         }).await
                     }
                 }
