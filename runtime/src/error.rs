@@ -9,6 +9,21 @@ use core::fmt;
 /// exception were uncaught (its destructors run). `yield_catch_!` hands it to
 /// the body, which may `.await` cleanup and then yield, return or re-raise it
 /// with `raise_!`.
+///
+/// ```
+/// use agen_runtime::Thrown;
+///
+/// fn describe(t: Thrown<std::io::Error>) -> String {
+///     match t {
+///         Thrown::GeneratorExit => "closing".into(),
+///         Thrown::Error(e) => format!("athrow: {e}"),
+///     }
+/// }
+/// assert_eq!(describe(Thrown::GeneratorExit), "closing");
+/// // An `E` converts into `Thrown<E>` (what `raise_!(e)` relies on).
+/// let t: Thrown<&str> = "boom".into();
+/// assert_eq!(t, Thrown::Error("boom"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Thrown<E> {
     /// `aclose()` (Python's `GeneratorExit`): the consumer wants the body to
@@ -26,6 +41,15 @@ impl<E> From<E> for Thrown<E> {
 
 /// The value a call carried when the generator refused it, handed back so
 /// that nothing is lost (SPEC §3 rule 7).
+///
+/// ```
+/// use agen_runtime::{Error, Rejected, RuntimeError};
+///
+/// let refused: Error<(), String, u32> = Error::RuntimeError(RuntimeError::AlreadyRunning(Rejected::Send(7)));
+/// if let Error::RuntimeError(RuntimeError::AlreadyRunning(Rejected::Send(value))) = refused {
+///     assert_eq!(value, 7); // send it again once the step in flight is done
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rejected<S, E> {
     /// An `asend(value)`.
@@ -37,6 +61,14 @@ pub enum Rejected<S, E> {
 }
 
 /// The causes of [`Error::RuntimeError`], each a distinct CPython message.
+///
+/// ```
+/// use agen_runtime::{Error, RuntimeError};
+///
+/// let e: Error<(), std::io::Error, ()> = Error::RuntimeError(RuntimeError::IgnoredGeneratorExit);
+/// assert_eq!(e.to_string(), "RuntimeError: async generator ignored GeneratorExit");
+/// assert_eq!(e.kind_name(), "RuntimeError");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RuntimeError<E, S> {
@@ -60,6 +92,13 @@ pub enum RuntimeError<E, S> {
 }
 
 /// The causes of [`Error::TypeError`].
+///
+/// ```
+/// use agen_runtime::{Error, TypeError};
+///
+/// let e: Error<(), std::convert::Infallible, &str> = Error::TypeError(TypeError::SendBeforeStart("hi"));
+/// assert!(e.to_string().starts_with("TypeError: can't send a value to a just-started"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TypeError<S> {
@@ -73,6 +112,25 @@ pub enum TypeError<S> {
 ///
 /// `R` is the body's return value type, `E` its error type, `S` the send
 /// type. [`GenError`](crate::GenError) names it for a given generator.
+///
+/// ```
+/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Error, Fallible};
+///
+/// let g = AsyncGen::<u8, (), &str, Fallible, _, _>::new(|mut co: Co<u8, (), &str>| async move {
+///     co.yielder().yield_(1).await;
+///     Err::<u32, _>("boom")
+/// });
+/// let mut g = std::pin::pin!(g);
+/// futures::executor::block_on(async {
+///     assert_eq!(g.as_mut().anext().await, Ok(1));
+///     match g.as_mut().anext().await {
+///         Err(Error::Raised(e)) => assert_eq!(e, "boom"), // the body's own error
+///         other => panic!("{other:?}"),
+///     }
+///     // Finished: every later call says so.
+///     assert!(matches!(g.as_mut().anext().await, Err(Error::StopAsyncIteration(None))));
+/// });
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Error<R, E, S> {

@@ -212,6 +212,28 @@ pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// ones dropped unfinished on its executor (`finalizer`), and closes every
 /// one still alive at [`shutdown`](Self::shutdown)
 /// (`loop.shutdown_asyncgens()`). Errors from cleanup are kept, none lost.
+///
+/// ```
+/// use agen_runtime::hooks::{set_hooks, Registry};
+/// use std::sync::{Arc, Mutex};
+///
+/// // An "event loop" that runs spawned cleanups later, by hand.
+/// let queue = Arc::new(Mutex::new(Vec::new()));
+/// let q = queue.clone();
+/// let registry = Registry::new(move |cleanup| {
+///     q.lock().unwrap().push(cleanup);
+///     Ok(())
+/// });
+/// let previous = set_hooks(registry.hooks());
+/// // ... generators wrapped in `Finalizable` are registered at their first
+/// // call, and handed over here when dropped unfinished ...
+/// for cleanup in queue.lock().unwrap().drain(..) {
+///     futures::executor::block_on(cleanup);
+/// }
+/// let errors = futures::executor::block_on(registry.shutdown());
+/// assert!(errors.is_empty());
+/// set_hooks(previous);
+/// ```
 pub struct Registry {
     generators: std::sync::Mutex<std::vec::Vec<GenHandle>>,
     errors: std::sync::Mutex<std::vec::Vec<FinalizeError>>,
