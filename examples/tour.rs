@@ -6,8 +6,8 @@ use std::pin::pin;
 use std::time::Duration;
 
 use agen::{
-    AsyncGenerator, Error, RuntimeError, Thrown, Yielder, async_gen, async_generator, co, raise_,
-    yield_, yield_catch_,
+    AsyncGenerator, Error, RuntimeError, Thrown, Yielder, aclosing, async_gen, async_generator, co,
+    raise_, yield_, yield_catch_, yield_from_,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -94,6 +94,28 @@ async fn slow_doubler() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         n = yield_!(n * 2);
     }
+}
+
+// 10. Delegation: yield_from_! forwards items and calls, and evaluates to the
+// inner's return value.
+#[async_generator(yield = u32, send = u32)]
+async fn adder() -> u32 {
+    let mut total = 0;
+    loop {
+        let n = yield_!(total);
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+#[async_generator(yield = u32, send = u32)]
+async fn two_adders() {
+    let first = yield_from_!(adder());
+    println!("   [body] first adder returned {first}");
+    let second = yield_from_!(adder());
+    println!("   [body] second adder returned {second}");
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -236,6 +258,31 @@ async fn main() {
         "   anext()          -> {}",
         relay.as_mut().anext().await.unwrap_err()
     );
+
+    section(
+        "10. Delegation",
+        "yield_from_! forwards items, asend/athrow/aclose to the inner; it evaluates to what the inner returns",
+    );
+    let mut g = pin!(two_adders());
+    println!("   anext()          -> {:?}", g.as_mut().anext().await);
+    println!(
+        "   asend(5)         -> {:?}   (went to the inner adder)",
+        g.as_mut().asend(5).await
+    );
+    println!("   asend(0)         -> {:?}", g.as_mut().asend(0).await);
+    println!("   asend(7)         -> {:?}", g.as_mut().asend(7).await);
+
+    section(
+        "11. aclosing",
+        "a scope that always acloses the generator, so its async cleanup runs even when you stop early",
+    );
+    let g = pin!(ticker());
+    let (first, closed) = aclosing(g, async |mut g| g.next().await).await;
+    println!("   took {first:?}, then aclose -> {closed:?}");
+    println!(
+        "   (with `--features tokio`, agen::tokio::install() does this for dropped generators:"
+    );
+    println!("    see `cargo run --example early_break --features tokio`)");
 
     println!("\nThat's the tour. See the README for the rules and design decisions.");
 }
