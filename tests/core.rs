@@ -450,49 +450,8 @@ fn fallible_stream_yields_ok_items_then_the_error_once() {
     assert!(items[2].is_err());
 }
 
-struct Counter {
-    step: u32,
-}
-
-impl Counter {
-    #[async_generator(yield = u32)]
-    async fn by_ref(&self, n: u32) {
-        for i in 0..n {
-            yield_!(i * self.step);
-        }
-    }
-
-    #[async_generator(yield = u32)]
-    async fn by_mut(&mut self) {
-        self.step += 1;
-        yield_!(self.step);
-    }
-
-    #[async_generator(yield = u32)]
-    async fn by_value(self) {
-        yield_!(self.step);
-    }
-}
-
-#[async_generator(yield = T)]
-async fn repeat<'a, T>(item: &'a T, times: usize)
-where
-    T: Clone + 'a,
-{
-    for _ in 0..times {
-        yield_!(item.clone());
-    }
-}
-
-#[test]
-fn methods_generics_lifetimes_where_clauses() {
-    let mut c = Counter { step: 3 };
-    assert_eq!(block_on(c.by_ref(3).collect::<Vec<_>>()), [0, 3, 6]);
-    assert_eq!(block_on(c.by_mut().collect::<Vec<_>>()), [4]);
-    assert_eq!(block_on(c.by_value().collect::<Vec<_>>()), [4]);
-    let word = String::from("hi");
-    assert_eq!(block_on(repeat(&word, 2).collect::<Vec<_>>()), ["hi", "hi"]);
-}
+// Every signature form (methods, generics, lifetimes, where clauses, patterns)
+// is in tests/signatures.rs.
 
 #[test]
 fn inline_generator_with_send_and_return() {
