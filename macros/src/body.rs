@@ -144,23 +144,19 @@ impl Rewriter<'_> {
         let kind = GenMacro::of(mac)?;
         let path = &mac.path;
         let span = mac.span();
-        let tokens = match self.mode {
-            Mode::Expand(yield_ty) => match expand_call(kind, mac, yield_ty, self.scope) {
-                Ok(tokens) => tokens,
-                Err(err) => err.to_compile_error(),
-            },
-            Mode::Recover(types) => placeholder(kind, mac, types),
-        };
         // Naming the user's macro path (an arm that expands to nothing) keeps
         // their `use agen::yield_;` a used import, also when the call is an
-        // error.
-        match self.mode {
-            // `expand_call` puts the marker inside the call's own argument
-            // block, so the expansion is a plain call expression (no block
-            // around it for lints such as `blocks_in_conditions` to see).
-            Mode::Expand(_) if !tokens.to_string().contains("compile_error") => Some(tokens),
-            _ => Some(quote_spanned!(span=> { #path!(@__agen_used); #tokens })),
-        }
+        // error. A successful expansion carries that marker inside its own
+        // argument block, so it stays a plain call expression (no block around
+        // it for lints such as `blocks_in_conditions` to see).
+        let marked = |tokens: TokenStream| quote_spanned!(span=> { #path!(@__agen_used); #tokens });
+        Some(match self.mode {
+            Mode::Expand(yield_ty) => match expand_call(kind, mac, yield_ty, self.scope) {
+                Ok(tokens) => tokens,
+                Err(err) => marked(err.to_compile_error()),
+            },
+            Mode::Recover(types) => marked(placeholder(kind, mac, types)),
+        })
     }
 }
 

@@ -273,32 +273,30 @@ impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
                 return Poll::Pending;
             }
         }
-        let step = delegate.poll_delegate(cx, &mut this.resume);
-        if matches!(
-            step,
-            Poll::Ready(Delegated::Finished(_) | Delegated::Raise(_) | Delegated::Failed(_))
-        ) {
-            this.unregister();
-        }
+        let Poll::Ready(step) = delegate.poll_delegate(cx, &mut this.resume) else {
+            this.in_step = true;
+            return Poll::Pending;
+        };
+        this.in_step = false;
+        // When the delegation is over, its registration goes before anything
+        // else is put in the slot.
         match step {
-            Poll::Pending => {
-                this.in_step = true;
+            Delegated::Yielded(y) => {
+                this.co.put(SlotState::Yielded(y));
                 Poll::Pending
             }
-            Poll::Ready(step) => {
-                this.in_step = false;
-                match step {
-                    Delegated::Yielded(y) => {
-                        this.co.put(SlotState::Yielded(y));
-                        Poll::Pending
-                    }
-                    Delegated::Finished(out) => Poll::Ready(Ok(out)),
-                    Delegated::Raise(thrown) => Poll::Ready(Err(thrown)),
-                    Delegated::Failed(failure) => {
-                        this.co.put(SlotState::Failed(failure));
-                        Poll::Pending
-                    }
-                }
+            Delegated::Finished(out) => {
+                this.unregister();
+                Poll::Ready(Ok(out))
+            }
+            Delegated::Raise(thrown) => {
+                this.unregister();
+                Poll::Ready(Err(thrown))
+            }
+            Delegated::Failed(failure) => {
+                this.unregister();
+                this.co.put(SlotState::Failed(failure));
+                Poll::Pending
             }
         }
     }

@@ -57,8 +57,6 @@ pub struct AsyncGen<Y, S, E, K, F, Fut> {
     /// exit stays resumable by `anext`, but `athrow`/`aclose` now report
     /// `StopAsyncIteration` without entering it.
     exit_requested: bool,
-    /// The step in flight goes through the delegation chain (`fast.rs`).
-    fast_step: bool,
     /// This generator is the inner of a fast delegation: the root drives its
     /// chain, so it never drives it itself.
     delegated: bool,
@@ -98,7 +96,6 @@ where
             phase: GenState::Created,
             step: StepKind::Next,
             exit_requested: false,
-            fast_step: false,
             delegated: false,
             _kind: PhantomData,
         }
@@ -204,7 +201,6 @@ where
                     // SAFETY: just registered by our body, which is parked.
                     unsafe { stepper.leaf_cache() }.set(Some(stepper));
                 }
-                self.fast_step = true;
                 self.poll_fast(cx, None)
             }
             SlotState::Yielded(y) => {
@@ -255,7 +251,11 @@ where
             }),
             GenState::Running => match command {
                 // Rule 7: `anext` continues the step left pending.
-                Command::Next(_) | Command::Continue(_) if self.fast_step => Begun::Fast(None),
+                // A step in flight goes through the delegation chain exactly
+                // when the body is parked in a registered delegation.
+                Command::Next(_) | Command::Continue(_) if self.slot.delegate().is_some() => {
+                    Begun::Fast(None)
+                }
                 Command::Next(_) | Command::Continue(_) => Begun::Body,
                 Command::Send(s) => Begun::Reply(already_running(Rejected::Send(s))),
                 Command::Throw(e) => Begun::Reply(already_running(Rejected::Throw(e))),
@@ -298,7 +298,6 @@ where
                 self.step = step;
                 self.phase = GenState::Running;
                 if self.slot.delegate().is_some() && !matches!(command, Command::Continue(_)) {
-                    self.fast_step = true;
                     return Begun::Fast(Some(command));
                 }
                 let input = match command {
@@ -363,7 +362,6 @@ where
             // `yield_from_!`; they are re-read after every step that can
             // change them (fast.rs module docs).
             let Some(top) = self.slot.delegate() else {
-                self.fast_step = false;
                 return self.poll_body(cx);
             };
             let leaf = if self.delegated {
@@ -373,7 +371,6 @@ where
             };
             let Some(leaf) = leaf else {
                 // Our own `yield_from_!` finished: the body picks it up.
-                self.fast_step = false;
                 return self.poll_body(cx);
             };
             self.phase = GenState::Closed; // poisoned while user code runs
@@ -388,7 +385,6 @@ where
                         unsafe { top.leaf_cache() }.set(unsafe { deepest(leaf) });
                     }
                     self.phase = GenState::Suspended;
-                    self.fast_step = false;
                     let step = core::mem::replace(&mut self.step, StepKind::Next);
                     return Poll::Ready(if step == StepKind::Close {
                         drop(y);
@@ -505,7 +501,7 @@ where
             None if self.phase != GenState::Running => {
                 Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
             }
-            None if self.fast_step => self.poll_fast(cx, None),
+            None if self.slot.delegate().is_some() => self.poll_fast(cx, None),
             None => self.poll_body(cx),
         }
     }

@@ -283,7 +283,11 @@ fn body_ops(v: &Value, at: &str) -> Result<Vec<BodyOp>, String> {
         .collect()
 }
 
-fn body_op(v: &Value, at: &str) -> Result<BodyOp, String> {
+/// An op: a JSON object with a string `"op"`.
+fn op_object<'v>(
+    v: &'v Value,
+    at: &str,
+) -> Result<(&'v serde_json::Map<String, Value>, &'v str), String> {
     let obj = v
         .as_object()
         .ok_or_else(|| format!("{at}: an op must be an object"))?;
@@ -291,6 +295,11 @@ fn body_op(v: &Value, at: &str) -> Result<BodyOp, String> {
         .get("op")
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{at}: missing \"op\""))?;
+    Ok((obj, op))
+}
+
+fn body_op(v: &Value, at: &str) -> Result<BodyOp, String> {
+    let (obj, op) = op_object(v, at)?;
     let keys = |req: &[&str], opt: &[&str]| check_keys(obj, at, req, opt);
     Ok(match op {
         "log" => {
@@ -425,13 +434,7 @@ fn call(obj: &Obj, name: &str, at: &str) -> Result<Call, String> {
 }
 
 fn driver_op(v: &Value, at: &str) -> Result<DriverOp, String> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| format!("{at}: an op must be an object"))?;
-    let op = obj
-        .get("op")
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{at}: missing \"op\""))?;
+    let (obj, op) = op_object(v, at)?;
     let keys = |req: &[&str], opt: &[&str]| check_keys(obj, at, req, opt);
     let id = || str_field(obj, "id").map(str::to_owned);
     Ok(match op {
