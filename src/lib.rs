@@ -252,16 +252,6 @@ pub mod hooks {
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-/// Low-level building blocks: the generator type the macro expands to, the
-/// body handle and the output kinds. Use them to build a generator without
-/// the macro.
-pub mod raw {
-    pub use agen_runtime::{
-        AsyncGen, BodyOutput, Co, Command, Fallible, NoStopCheck, Raise, Reply, StopCheck,
-        StopPolicy, Value, Yield, YieldCatch,
-    };
-}
-
 /// Yields a value from a generator body; evaluates to the value sent in.
 ///
 /// Only valid directly in the body of an `#[async_generator]` fn or an
@@ -470,9 +460,11 @@ macro_rules! co {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use agen_runtime::{
-        AsyncGen, Co, GenDelegate, GeneratorOutput, SameDelegate, StreamDelegate, Value,
+    pub use agen_runtime::__private::{
+        AsyncGen, GenDelegate, SameDelegate, StreamDelegate, handle,
     };
+    pub use agen_runtime::{GeneratorOutput, Value};
+    pub use core::pin::Pin;
     pub use futures_core::stream::FusedStream;
 
     use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};

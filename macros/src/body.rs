@@ -7,6 +7,8 @@
 //! suspend the generator: a generator macro there is replaced by a
 //! `compile_error!` that says why and what to write instead.
 
+use std::collections::HashSet;
+
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::parse::Parser;
@@ -14,6 +16,8 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Macro, Stmt, Token, Type};
+
+use crate::in_place;
 
 /// The hidden handle's name.
 pub fn handle() -> Ident {
@@ -86,10 +90,13 @@ fn has_generator_attr(attrs: &[syn::Attribute]) -> bool {
 /// Rewrites `block` in place. `yield_ty` is the declared yield type: each
 /// yielded value is checked against it (at the user's tokens) before it is
 /// handed to the handle.
-pub fn rewrite(block: &mut syn::Block, yield_ty: &Type) {
+///
+/// `in_place` names the arguments that `yield_from_!(name)` pins where they
+/// are (see `in_place.rs`).
+pub fn rewrite(block: &mut syn::Block, yield_ty: &Type, in_place: &HashSet<String>) {
     Rewriter {
         scope: Scope::Body,
-        mode: Mode::Expand(yield_ty),
+        mode: Mode::Expand(yield_ty, in_place),
     }
     .visit_block_mut(block);
 }
@@ -119,7 +126,7 @@ pub struct Recovered {
 
 #[derive(Clone, Copy)]
 enum Mode<'a> {
-    Expand(&'a Type),
+    Expand(&'a Type, &'a HashSet<String>),
     Recover(&'a Recovered),
 }
 
@@ -151,10 +158,12 @@ impl Rewriter<'_> {
         // it for lints such as `blocks_in_conditions` to see).
         let marked = |tokens: TokenStream| quote_spanned!(span=> { #path!(@__agen_used); #tokens });
         Some(match self.mode {
-            Mode::Expand(yield_ty) => match expand_call(kind, mac, yield_ty, self.scope) {
-                Ok(tokens) => tokens,
-                Err(err) => marked(err.to_compile_error()),
-            },
+            Mode::Expand(yield_ty, in_place) => {
+                match expand_call(kind, mac, yield_ty, in_place, self.scope) {
+                    Ok(tokens) => tokens,
+                    Err(err) => marked(err.to_compile_error()),
+                }
+            }
             Mode::Recover(types) => marked(placeholder(kind, mac, types)),
         })
     }
@@ -267,6 +276,7 @@ fn expand_call(
     kind: GenMacro,
     mac: &Macro,
     yield_ty: &Type,
+    in_place: &HashSet<String>,
     scope: Scope,
 ) -> syn::Result<TokenStream> {
     let args = mac.tokens.clone();
@@ -390,6 +400,36 @@ fn expand_call(
                         span,
                     );
                     let _ = (&call, &handle);
+                    let pinned_in_place =
+                        in_place::delegated_ident(mac).is_some_and(|name| in_place.contains(&name));
+                    if pinned_in_place {
+                        // The argument is a variable of the pinned body
+                        // future: pin it where it is. The move that is never
+                        // taken makes any later use of it a compile error, so
+                        // it is never moved again and is dropped in place.
+                        let place =
+                            Ident::new("__agen_place", Span::mixed_site().located_at(arg.span()));
+                        let out = Ident::new("__agen_out", Span::mixed_site().located_at(span));
+                        let unsafe_token = quote_spanned!(Span::mixed_site()=> unsafe);
+                        return Ok(quote_spanned! {end=>
+                            {
+                                let #out = #co.#method_ident({
+                                    #marker
+                                    let #place = &mut #arg;
+                                    // SAFETY: `#arg` is a variable of the body
+                                    // future, which is pinned; see above.
+                                    let #inner = #unsafe_token { ::agen::__private::Pin::new_unchecked(#place) };
+                                    #[allow(unused_imports)]
+                                    use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
+                                    #delegate
+                                }).await;
+                                if false {
+                                    ::core::mem::drop(#arg);
+                                }
+                                #out
+                            }
+                        });
+                    }
                     quote_spanned! {end=>
                         #co.#method_ident({
                             #marker

@@ -1,6 +1,8 @@
 //! Builds the generator: the function for the attribute, the expression for
 //! `async_gen!`.
 
+use std::collections::HashSet;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -8,6 +10,7 @@ use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 
 use crate::args::Args;
 use crate::body;
+use crate::in_place;
 use crate::output::Output;
 
 /// The generator value: `AsyncGen::with_kind(kind, move |co| async move { .. })`.
@@ -17,9 +20,10 @@ pub fn generator(
     args: &Args,
     output: &Output,
     prelude: TokenStream,
+    in_place: &HashSet<String>,
     mut block: syn::Block,
 ) -> TokenStream {
-    body::rewrite(&mut block, &args.yield_ty);
+    body::rewrite(&mut block, &args.yield_ty, in_place);
     let hidden = Span::mixed_site();
     let co = body::handle();
     let yield_ty = &args.yield_ty;
@@ -29,10 +33,20 @@ pub fn generator(
     let kind = output.kind_expr();
     let stmts = &block.stmts;
     let ret = quote_spanned!(hidden=> __agen_ret);
+    let body = quote_spanned!(hidden=> __agen_body);
+    let unsafe_token = quote_spanned!(hidden=> unsafe);
+    // The body future is built outside the `unsafe` block, so the user's
+    // code is never in an unsafe context. The constructor is `unsafe`
+    // because the handle must be the body's first await and must stay in the
+    // body: it is, kept in a binding user code cannot name, lent out only as
+    // a borrowed `Yielder`.
     quote_spanned! {hidden=>
-        ::agen::__private::AsyncGen::<#yield_ty, #send_ty, #err_ty, _, _, _>::with_kind(
-            #kind,
-            move |mut #co: ::agen::__private::Co<#yield_ty, #send_ty, #err_ty>| async move {
+        {
+            let #body = async move {
+                // SAFETY: the body's first await, for this generator's types.
+                let mut #co = #unsafe_token {
+                    ::agen::__private::handle::<#yield_ty, #send_ty, #err_ty>()
+                }.await;
                 #prelude
                 #[allow(unused_mut, unused_variables)]
                 let mut #co = #co.yielder();
@@ -40,8 +54,12 @@ pub fn generator(
                 let #ret: #ret_ty = { #(#stmts)* };
                 #[allow(unreachable_code)]
                 #ret
-            },
-        )
+            };
+            // SAFETY: see above.
+            #unsafe_token {
+                ::agen::__private::AsyncGen::<#yield_ty, #send_ty, #err_ty, _, _>::with_kind(#kind, #body)
+            }
+        }
     }
 }
 
@@ -98,7 +116,25 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
         ReturnType::Default => item.sig.ident.span(),
     };
 
-    // Arguments move into the body future, as they do for an `async fn`.
+    // Arguments move into the body future, as they do for an `async fn`:
+    // captured whole (`let _ = &x;` makes the `async move` block capture a
+    // variable its code may not mention), not re-bound into locals, which
+    // would store each one twice.
+    let params: Vec<String> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(arg) => match &*arg.pat {
+                Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
+                    Some(id.ident.to_string())
+                }
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let in_place = in_place::candidates(&item.block, &params);
     let mut prelude = TokenStream::new();
     for (i, input) in item.sig.inputs.iter_mut().enumerate() {
         match input {
@@ -108,13 +144,14 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
             }
             FnArg::Typed(arg) => {
                 let pat = (*arg.pat).clone();
-                match &*arg.pat {
+                match &mut *arg.pat {
                     Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
                         let name = &id.ident;
-                        let mut_token = &id.mutability;
-                        prelude.extend(quote!(#[allow(unused_mut)] let #mut_token #name = #name;));
-                        if let Pat::Ident(id) = &mut *arg.pat {
-                            id.mutability = None;
+                        prelude.extend(quote!(let _ = &#name;));
+                        if in_place.contains(&name.to_string()) && id.mutability.is_none() {
+                            // Pinned in place: the captured variable is
+                            // borrowed mutably.
+                            id.mutability = Some(Default::default());
                         }
                     }
                     _ => {
@@ -156,7 +193,7 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
         .push(syn::parse_quote!(#[allow(clippy::implied_bounds_in_impls, refining_impl_trait)]));
 
     let block = (*item.block).clone();
-    let generator = generator(args, &output, prelude, block);
+    let generator = generator(args, &output, prelude, &in_place, block);
     *item.block = syn::parse_quote!({ #generator });
 
     let errors = errors.into_iter().map(|e| e.to_compile_error());
@@ -166,5 +203,5 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
 /// `async_gen!(yield = Y, send = S, return = R => { .. })`.
 pub fn expression(args: &Args, block: syn::Block) -> TokenStream {
     let output = Output::new(args.return_ty.clone());
-    generator(args, &output, TokenStream::new(), block)
+    generator(args, &output, TokenStream::new(), &HashSet::new(), block)
 }

@@ -7,6 +7,7 @@
 mod args;
 mod body;
 mod expand;
+mod in_place;
 mod output;
 
 use proc_macro::TokenStream;

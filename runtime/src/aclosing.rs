@@ -2,7 +2,7 @@
 
 use core::pin::Pin;
 
-use crate::api::{AsyncGenerator, GenError};
+use crate::protocol::{AsyncGenerator, GenError};
 
 /// Runs `body` with the generator, then always `aclose()`s it, also when
 /// `body` returns early (`?`, `return`, `break` out of the loop).
@@ -13,20 +13,18 @@ use crate::api::{AsyncGenerator, GenError};
 /// synchronous destructors still run when it is dropped.)
 ///
 /// ```
-/// use agen_runtime::{aclosing, AsyncGen, Co, Value};
+/// use agen::{aclosing, async_gen, raise_, yield_catch_};
 /// use futures::StreamExt;
 /// use std::sync::{Arc, Mutex};
 ///
 /// let log = Arc::new(Mutex::new(Vec::new()));
 /// let l = log.clone();
-/// // `#[async_generator(yield = u32)]` with a `yield_catch_!` loop, by hand:
-/// let numbers = AsyncGen::<u32, (), _, Value, _, _>::new(move |mut co: Co<u32, (), _>| async move {
-///     let mut y = co.yielder();
+/// let numbers = async_gen!(yield = u32 => {
 ///     for i in 0.. {
-///         if let Err(exit) = y.yield_catch(i).await {
+///         if let Err(exit) = yield_catch_!(i) {
 ///             async {}.await; // async cleanup
 ///             l.lock().unwrap().push(format!("closed after {i}"));
-///             match y.raise(exit).await {}
+///             raise_!(exit);
 ///         }
 ///     }
 /// });

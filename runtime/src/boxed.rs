@@ -7,11 +7,12 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::api::{AsyncGenerator, Command, Reply};
-use crate::delegate::GeneratorOutput;
-use crate::generator::poll_next_item;
+use crate::chain::Link;
 use crate::output::{BodyOutput, Fallible, Value};
+use crate::protocol::{AsyncGenerator, GeneratorOutput};
 use crate::state::GenState;
+use crate::step::{Command, Internal, Reply};
+use crate::stream::poll_next_item;
 
 /// A body output type a boxed generator can name: `()` or `Result<T, E>`.
 ///
@@ -84,13 +85,13 @@ macro_rules! boxed_generator {
             }
 
             #[inline]
-            fn mark_delegated(self: Pin<&mut Self>) {
-                self.get_mut().inner.as_mut().mark_delegated()
+            fn __link(&self, token: Internal) -> Option<&dyn Link<Y, S, O::Error>> {
+                self.inner.__link(token)
             }
 
             #[inline]
-            fn fast_delegate(&self) -> Option<crate::fast::StepperPtr<Y, S, O::Error>> {
-                self.inner.fast_delegate()
+            fn __link_mut(self: Pin<&mut Self>, token: Internal) -> Option<Pin<&mut dyn Link<Y, S, O::Error>>> {
+                self.get_mut().inner.as_mut().__link_mut(token)
             }
 
             #[inline]
@@ -136,16 +137,14 @@ boxed_generator!(
     /// crate's docs show a recursive tree walk with `yield_from_!`):
     ///
     /// ```
-    /// use agen_runtime::{AsyncGen, AsyncGenerator, BoxAsyncGenerator, Co, Value};
-    ///
-    /// let g = AsyncGen::<u8, (), _, Value, _, _>::new(|mut co: Co<u8, (), _>| async move {
-    ///     co.yielder().yield_(1).await;
-    /// });
-    /// let mut boxed: BoxAsyncGenerator<'_, u8> = BoxAsyncGenerator::new(g);
-    /// futures::executor::block_on(async {
-    ///     assert_eq!(std::pin::Pin::new(&mut boxed).anext().await, Ok(1));
-    /// });
-    /// ```
+    /// use agen::{async_gen, yield_, AsyncGenerator, BoxAsyncGenerator};
+///
+/// let g = async_gen!(yield = u8 => { yield_!(1); });
+/// let mut boxed: BoxAsyncGenerator<'_, u8> = BoxAsyncGenerator::new(g);
+/// futures::executor::block_on(async {
+///     assert_eq!(std::pin::Pin::new(&mut boxed).anext().await, Ok(1));
+/// });
+/// ```
     BoxAsyncGenerator, Dyn, + Send
 );
 

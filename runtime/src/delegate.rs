@@ -1,27 +1,31 @@
-//! `yield_from_!`: delegation to another generator or a `Stream` (PEP 380).
+//! `yield_from_!`'s adapters: delegation to another generator or a `Stream`
+//! (PEP 380).
 //!
-//! While the inner runs, each of its items is yielded by the outer generator,
-//! and what the consumer does to the outer goes to the inner: a sent value to
-//! `inner.asend`, a thrown error to `inner.athrow`, `aclose` to `inner.aclose`
-//! (then `GeneratorExit` is raised in the outer at the delegation point). The
-//! expression evaluates to the inner's outcome: its written return type, so
-//! `yield_from_!(child())` has the type `child`'s body returns (`()`, `T`, or
-//! `Result<T, E>` that the outer can `?`).
+//! While the inner runs, each of its items is yielded by the outer
+//! generator, and what the consumer does to the outer goes to the inner: a
+//! sent value to `inner.asend`, a thrown error to `inner.athrow`, `aclose`
+//! to `inner.aclose` (then `GeneratorExit` is raised in the outer at the
+//! delegation point). The expression evaluates to the inner's outcome: its
+//! written return type.
 //!
-//! The inner is stored once, pinned in place inside the delegation future
-//! (which lives in the outer body's state): no second copy per level.
+//! Three adapters, picked by the macro: [`SameDelegate`] for a generator of
+//! exactly the outer's yield, send and error types (it also serves as the
+//! delegation chain's stepper, see `chain.rs`), [`GenDelegate`] for any
+//! other generator (values converted with `Into`), [`StreamDelegate`] for a
+//! plain `Stream`. The [`Delegate`] trait is sealed: the body-side future
+//! relies on what these three do.
 
-use core::future::Future;
-use core::marker::PhantomData;
+use core::marker::PhantomPinned;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::api::{AsyncGenerator, Command, Reply};
+use crate::chain::{Below, FastStep, StepperHeader, StepperOps, StepperPtr};
 use crate::error::{Error, RuntimeError, Thrown};
-use crate::fast::StepperPtr;
-use crate::slot::{Co, SlotState};
+use crate::protocol::{AsyncGenerator, GeneratorOutput};
+use crate::step::{Command, Internal, Reply, StepKind};
 
 /// What the outer asks of the inner on one resumption.
 #[derive(Debug)]
@@ -37,10 +41,15 @@ pub enum Resume<S, E> {
 }
 
 /// What one step of the inner produced.
-#[derive(Debug)]
 pub enum Delegated<Y, O, E> {
     /// An item, to be yielded by the outer.
     Yielded(Y),
+    /// The delegation is over.
+    Over(Outcome<O, E>),
+}
+
+/// How a delegation ended.
+pub enum Outcome<O, E> {
     /// The inner finished: the delegation's value.
     Finished(O),
     /// An exception to raise in the outer at the delegation point.
@@ -49,7 +58,7 @@ pub enum Delegated<Y, O, E> {
     Failed(Failure),
 }
 
-/// Why a delegation failed (reported by the outer as `RuntimeError`).
+/// Why a delegation failed (the outer reports it as `RuntimeError`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// The inner caught the `GeneratorExit` of a forwarded `aclose` and
@@ -60,24 +69,42 @@ pub enum Failure {
     AlreadyFinished,
 }
 
-/// Something `yield_from_!` can drive. Implemented by the adapters
-/// [`GenDelegate`] and [`StreamDelegate`]; the macro picks one.
-pub trait Delegate<Y, S, E> {
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Something `yield_from_!` can drive: one of the three adapters
+/// [`SameDelegate`], [`GenDelegate`] and [`StreamDelegate`] (sealed). The
+/// macro picks one; [`Yielder::yield_from`](crate::Yielder::yield_from)
+/// takes any.
+pub trait Delegate<Y, S, E>: sealed::Sealed {
     /// What the `yield_from_!` expression evaluates to.
     type Output;
+
     /// Runs `resume` (taken on the first poll) or continues the step in
     /// flight when it is `None`.
+    #[doc(hidden)]
     fn poll_delegate(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, Self::Output, E>>;
 
-    /// Registers for the fast path (only same-type generator delegates do).
+    /// Registers for the delegation chain (only [`SameDelegate`] does).
     #[doc(hidden)]
-    fn register(self: Pin<&mut Self>) -> Option<StepperPtr<Y, S, E>> {
+    fn register(self: Pin<&mut Self>, _: Internal) -> Option<StepperPtr<Y, S, E>> {
         None
     }
+
+    /// The outcome a chain step stored, once the delegation is over.
+    #[doc(hidden)]
+    fn take_outcome(self: Pin<&mut Self>, _: Internal) -> Option<Outcome<Self::Output, E>> {
+        None
+    }
+
+    /// The delegation's registration is gone: the inner drives itself again.
+    #[doc(hidden)]
+    fn unregister(self: Pin<&mut Self>, _: Internal) {}
 }
 
 /// How a generator's reply ends (or continues) a delegation. `closing`: the
@@ -85,40 +112,32 @@ pub trait Delegate<Y, S, E> {
 ///
 /// Only `GeneratorExit` is ever raised in the outer from here (an error the
 /// inner raised is its outcome), so the outer's error type `E` is free.
-pub(crate) fn reply_to_delegated<G: GeneratorOutput, E>(
+fn reply_to_delegated<G: GeneratorOutput, E>(
     reply: Reply<G::Yield, G::Return, G::Error, G::Send>,
     closing: bool,
 ) -> Delegated<G::Yield, G::Output, E> {
-    match reply {
-        Ok(Some(y)) => Delegated::Yielded(y),
+    Delegated::Over(match reply {
+        Ok(Some(y)) => return Delegated::Yielded(y),
         // The inner closed cleanly: GeneratorExit goes on in the outer.
-        Ok(None) => Delegated::Raise(Thrown::GeneratorExit),
-        Err(Error::StopAsyncIteration(Some(value))) => Delegated::Finished(G::output(Ok(value))),
-        Err(Error::StopAsyncIteration(None)) if closing => Delegated::Raise(Thrown::GeneratorExit),
-        Err(Error::StopAsyncIteration(None)) => Delegated::Failed(Failure::AlreadyFinished),
+        Ok(None) => Outcome::Raise(Thrown::GeneratorExit),
+        Err(Error::StopAsyncIteration(Some(value))) => Outcome::Finished(G::output(Ok(value))),
+        Err(Error::StopAsyncIteration(None)) if closing => Outcome::Raise(Thrown::GeneratorExit),
+        Err(Error::StopAsyncIteration(None)) => Outcome::Failed(Failure::AlreadyFinished),
         Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
-            Delegated::Finished(G::output(Err(e)))
+            Outcome::Finished(G::output(Err(e)))
         }
-        Err(Error::GeneratorExit) => Delegated::Raise(Thrown::GeneratorExit),
+        Err(Error::GeneratorExit) => Outcome::Raise(Thrown::GeneratorExit),
         Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)) => {
-            Delegated::Failed(Failure::IgnoredGeneratorExit)
+            Outcome::Failed(Failure::IgnoredGeneratorExit)
         }
         // Not reachable: the delegation never starts a call while the inner
         // runs, never asends before starting it, never re-polls.
-        Err(_) => Delegated::Failed(Failure::AlreadyFinished),
-    }
+        Err(_) => Outcome::Failed(Failure::AlreadyFinished),
+    })
 }
 
-/// A generator that knows its body's written return type: what delegating
-/// to it evaluates to. Every `#[async_generator]` fn returns one.
-pub trait GeneratorOutput: AsyncGenerator {
-    /// The body's written return type (`()`, `T`, or `Result<T, E>`).
-    type Output;
-    /// Reassembles the output from the generator's return value or error.
-    fn output(result: Result<Self::Return, Self::Error>) -> Self::Output;
-}
-
-/// Delegation to a generator: full PEP 380 forwarding.
+/// Delegation to a generator: full PEP 380 forwarding, converting the
+/// outer's send and error values with `Into`.
 pub struct GenDelegate<G> {
     inner: G,
 }
@@ -129,6 +148,8 @@ impl<G> GenDelegate<G> {
         GenDelegate { inner }
     }
 }
+
+impl<G> sealed::Sealed for GenDelegate<G> {}
 
 impl<Y, S, E, G> Delegate<Y, S, E> for GenDelegate<G>
 where
@@ -144,8 +165,8 @@ where
         cx: &mut Context<'_>,
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, G::Output, E>> {
-        // SAFETY: `inner` is structurally pinned: it is never moved out of
-        // `GenDelegate`, which is itself only used pinned.
+        // SAFETY: `inner` is structurally pinned: never moved out of the
+        // adapter, which is only used pinned.
         let mut inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
         let closing = matches!(resume, Some(Resume::Close));
         if resume.is_some() {
@@ -169,8 +190,7 @@ where
 /// A stream cannot take a value in: values sent to the outer while it
 /// delegates are dropped (the stream is simply polled for its next item). An
 /// `athrow(e)` or `aclose()` on the outer cannot be forwarded either: it is
-/// raised in the outer at the delegation point right away (the stream is
-/// dropped with the delegation).
+/// raised in the outer at the delegation point right away.
 pub struct StreamDelegate<T> {
     inner: T,
 }
@@ -181,6 +201,8 @@ impl<T> StreamDelegate<T> {
         StreamDelegate { inner }
     }
 }
+
+impl<T> sealed::Sealed for StreamDelegate<T> {}
 
 impl<Y, S, E, T> Delegate<Y, S, E> for StreamDelegate<T>
 where
@@ -194,8 +216,12 @@ where
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, (), E>> {
         match resume.take() {
-            Some(Resume::Throw(e)) => return Poll::Ready(Delegated::Raise(Thrown::Error(e))),
-            Some(Resume::Close) => return Poll::Ready(Delegated::Raise(Thrown::GeneratorExit)),
+            Some(Resume::Throw(e)) => {
+                return Poll::Ready(Delegated::Over(Outcome::Raise(Thrown::Error(e))));
+            }
+            Some(Resume::Close) => {
+                return Poll::Ready(Delegated::Over(Outcome::Raise(Thrown::GeneratorExit)));
+            }
             // A sent value has nowhere to go.
             Some(Resume::Start | Resume::Send(_)) | None => {}
         }
@@ -203,159 +229,216 @@ where
         let inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
         Poll::Ready(match core::task::ready!(inner.poll_next(cx)) {
             Some(y) => Delegated::Yielded(y),
-            None => Delegated::Finished(()),
+            None => Delegated::Over(Outcome::Finished(())),
         })
     }
 }
 
-/// Future of `yield_from_!` (and of [`Yielder::yield_from`](crate::Yielder::yield_from)).
+/// Delegation to a generator of exactly the outer's yield, send and error
+/// types: full PEP 380 forwarding, driven through the delegation chain.
 ///
-/// `CATCH = false`: a `GeneratorExit` (or, for a stream, a thrown error)
-/// reaching the delegation point ends the outer body as `yield_!` would, and
-/// the future's output is the inner's outcome. `CATCH = true`: the output is
-/// `Result<outcome, Thrown<E>>`, so the body can clean up.
-#[must_use = "a delegation does nothing unless awaited"]
-pub struct YieldFrom<'a, Y, S, E, D, const CATCH: bool> {
-    co: &'a mut Co<Y, S, E>,
-    resume: Option<Resume<S, E>>,
-    /// A step of the inner is in flight (it returned `Pending` at an await
-    /// that is not a yield): continue it instead of reading the slot.
-    in_step: bool,
-    /// The delegate is registered in the outer's slot for the fast path.
-    registered: bool,
-    delegate: D,
-    _marker: PhantomData<fn() -> Y>,
-    // A registration points into `delegate`.
-    _pinned: core::marker::PhantomPinned,
+/// Every step of the inner is made by the generator that drives the chain
+/// (through the header's functions), never by the outer's body: the body
+/// only picks the outcome up.
+#[repr(C)]
+pub struct SameDelegate<G: GeneratorOutput> {
+    // First field: a pointer to the delegate is a pointer to its header.
+    header: StepperHeader<G::Yield, G::Send, G::Error>,
+    inner: G,
+    /// The inner has been started (by the first step).
+    started: bool,
+    /// The outcome of a delegation finished by a step, until the outer's body
+    /// picks it up.
+    outcome: Option<Outcome<G::Output, G::Error>>,
+    /// Registrations point here.
+    _pinned: PhantomPinned,
 }
 
-impl<'a, Y, S, E, D, const CATCH: bool> YieldFrom<'a, Y, S, E, D, CATCH> {
-    pub(crate) fn new(co: &'a mut Co<Y, S, E>, delegate: D) -> Self {
-        YieldFrom {
-            co,
-            resume: Some(Resume::Start),
-            in_step: false,
-            registered: false,
-            delegate,
-            _marker: PhantomData,
-            _pinned: core::marker::PhantomPinned,
+impl<G> SameDelegate<G>
+where
+    G: GeneratorOutput,
+    G::Send: Default,
+{
+    /// Wraps `inner`.
+    pub fn new(inner: G) -> Self {
+        SameDelegate {
+            header: StepperHeader::new(StepperOps {
+                step: Self::erased_step,
+                below: Self::erased_below,
+                close_inner: Self::erased_close_inner,
+            }),
+            inner,
+            started: false,
+            outcome: None,
+            _pinned: PhantomPinned,
         }
     }
 
-    /// One resumption: what came in, forwarded, and what came out.
-    fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<D::Output, Thrown<E>>>
-    where
-        D: Delegate<Y, S, E>,
-    {
-        // SAFETY: `delegate` is structurally pinned (never moved out of the
-        // pinned future); the other fields are not pinned and are only
-        // accessed through `&mut`, never moved while pinned data exists.
+    /// Back from the header to the delegate.
+    ///
+    /// # Safety
+    /// `header` must head a live, pinned `SameDelegate<G>` registered by
+    /// [`Delegate::register`] (whose pointer carries write provenance over
+    /// the whole delegate), and nothing else may use it for `'x`.
+    unsafe fn from_header<'x>(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> Pin<&'x mut Self> {
+        // SAFETY: `#[repr(C)]` with the header first: same address; pinned
+        // since registration; exclusive for `'x` (caller).
+        unsafe { Pin::new_unchecked(&mut *header.cast::<Self>().as_ptr()) }
+    }
+
+    /// The delegate's fields, the inner pinned.
+    fn project(
+        self: Pin<&mut Self>,
+    ) -> (
+        Pin<&mut G>,
+        &mut bool,
+        &mut Option<Outcome<G::Output, G::Error>>,
+    ) {
+        // SAFETY: `inner` is structurally pinned (never moved out, dropped in
+        // place); `started` and `outcome` are not pinned and are never moved
+        // while pinned data exists elsewhere.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.resume.is_none() && !this.in_step && !this.registered {
-            // Resumed by the outer generator: read what the consumer did.
-            this.resume = Some(match this.co.take_input() {
-                Some(SlotState::Sent(s)) => Resume::Send(s),
-                Some(SlotState::Thrown(Thrown::GeneratorExit)) => Resume::Close,
-                Some(SlotState::Thrown(Thrown::Error(e))) => Resume::Throw(e),
-                // Polled without a resumption: keep waiting.
-                _ => return Poll::Pending,
-            });
+        // SAFETY: as above.
+        let inner = unsafe { Pin::new_unchecked(&mut this.inner) };
+        (inner, &mut this.started, &mut this.outcome)
+    }
+
+    /// One step of the inner for the chain.
+    ///
+    /// # Safety
+    /// As for [`from_header`](Self::from_header).
+    unsafe fn erased_step(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<G::Send, G::Error>>,
+    ) -> Poll<FastStep<G::Yield>> {
+        // SAFETY: called through a registration (`StepperPtr::step`), whose
+        // contract is this one.
+        let this = unsafe { Self::from_header(header) };
+        let (mut inner, started, outcome) = this.project();
+        if !core::mem::replace(started, true) {
+            *command = Some(Command::Next(G::Send::default()));
         }
-        // SAFETY: see above; `delegate` is pinned because `self` is.
-        let mut delegate = unsafe { Pin::new_unchecked(&mut this.delegate) };
-        if matches!(this.resume, Some(Resume::Start)) {
-            if let Some(stepper) = delegate.as_mut().register() {
-                // The fast path: park the body here, registered; the
-                // generator starts the inner through the stepper (fast.rs).
-                this.resume = None;
-                this.co.put(SlotState::Delegating(stepper));
-                this.registered = true;
-                return Poll::Pending;
-            }
+        let closing = command
+            .as_ref()
+            .is_some_and(|c| c.kind() == StepKind::Close);
+        if command.as_ref().is_some_and(Command::is_call) {
+            // A new call on the inner: let it bind its hooks, as CPython calls
+            // `firstiter` for an inner started by `yield from` too.
+            inner.as_mut().on_call(closing);
         }
-        let Poll::Ready(step) = delegate.poll_delegate(cx, &mut this.resume) else {
-            this.in_step = true;
-            return Poll::Pending;
-        };
-        this.in_step = false;
-        // When the delegation is over, its registration goes before anything
-        // else is put in the slot.
-        match step {
-            Delegated::Yielded(y) => {
-                this.co.put(SlotState::Yielded(y));
-                Poll::Pending
+        let reply = core::task::ready!(inner.as_mut().poll_resume(cx, command));
+        Poll::Ready(match reply_to_delegated::<G, G::Error>(reply, closing) {
+            Delegated::Yielded(value) => FastStep::Yielded {
+                value,
+                deeper: inner
+                    .__link(Internal::new())
+                    .is_some_and(|link| link.registration().is_some()),
+            },
+            Delegated::Over(over) => {
+                *outcome = Some(over);
+                FastStep::Done
             }
-            Delegated::Finished(out) => {
-                this.unregister();
-                Poll::Ready(Ok(out))
-            }
-            Delegated::Raise(thrown) => {
-                this.unregister();
-                Poll::Ready(Err(thrown))
-            }
-            Delegated::Failed(failure) => {
-                this.unregister();
-                this.co.put(SlotState::Failed(failure));
-                Poll::Pending
-            }
+        })
+    }
+
+    /// What is below this stepper.
+    ///
+    /// # Safety
+    /// As for [`from_header`](Self::from_header).
+    unsafe fn erased_below(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+    ) -> Below<G::Yield, G::Send, G::Error> {
+        // SAFETY: as in `erased_step`; only read.
+        let this = unsafe { header.cast::<Self>().as_ref() };
+        if this.outcome.is_some() {
+            return Below::Inactive;
+        }
+        match this
+            .inner
+            .__link(Internal::new())
+            .and_then(|l| l.registration())
+        {
+            Some(next) => Below::Deeper(next),
+            None => Below::Leaf(this.inner.state()),
+        }
+    }
+
+    /// Closes the inner after a panic in the chain.
+    ///
+    /// # Safety
+    /// As for [`from_header`](Self::from_header).
+    unsafe fn erased_close_inner(header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>) {
+        // SAFETY: as in `erased_step`.
+        let this = unsafe { Self::from_header(header) };
+        let (inner, _, _) = this.project();
+        if let Some(link) = inner.__link_mut(Internal::new()) {
+            link.close_after_panic();
         }
     }
 }
 
-impl<Y, S, E, D, const CATCH: bool> YieldFrom<'_, Y, S, E, D, CATCH> {
-    fn unregister(&mut self) {
-        if core::mem::replace(&mut self.registered, false) {
-            self.co.clear_delegate();
-        }
-    }
-}
+impl<G: GeneratorOutput> sealed::Sealed for SameDelegate<G> {}
 
-impl<Y, S, E, D, const CATCH: bool> Drop for YieldFrom<'_, Y, S, E, D, CATCH> {
-    fn drop(&mut self) {
-        // The registration must not outlive the delegate it points to.
-        self.unregister();
-    }
-}
-
-impl<Y, S, E, D> Future for YieldFrom<'_, Y, S, E, D, false>
+impl<G> Delegate<G::Yield, G::Send, G::Error> for SameDelegate<G>
 where
-    D: Delegate<Y, S, E>,
+    G: GeneratorOutput,
+    G::Send: Default,
 {
-    type Output = D::Output;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<D::Output> {
-        match core::task::ready!(self.as_mut().poll_step(cx)) {
-            Ok(out) => Poll::Ready(out),
-            Err(thrown) => {
-                // Uncaught at the delegation point: the outer body ends.
-                // SAFETY: `co` is not structurally pinned.
-                unsafe { self.get_unchecked_mut() }
-                    .co
-                    .put(SlotState::Raising(thrown));
-                Poll::Pending
-            }
+    type Output = G::Output;
+
+    fn poll_delegate(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        resume: &mut Option<Resume<G::Send, G::Error>>,
+    ) -> Poll<Delegated<G::Yield, G::Output, G::Error>> {
+        // Not registered (the body polls it by hand in a way the chain cannot
+        // follow): full forwarding, like `GenDelegate`.
+        let (mut inner, started, _) = self.project();
+        *started = true;
+        let closing = matches!(resume, Some(Resume::Close));
+        if resume.is_some() {
+            inner.as_mut().on_call(closing);
         }
+        let mut command = resume.take().map(|r| match r {
+            Resume::Start => Command::Next(G::Send::default()),
+            Resume::Send(s) => Command::Send(s),
+            Resume::Throw(e) => Command::Throw(e),
+            Resume::Close => Command::Close,
+        });
+        let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
+        Poll::Ready(reply_to_delegated::<G, G::Error>(reply, closing))
     }
-}
 
-impl<Y, S, E, D> Future for YieldFrom<'_, Y, S, E, D, true>
-where
-    D: Delegate<Y, S, E>,
-{
-    type Output = Result<D::Output, Thrown<E>>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.poll_step(cx)
+    fn register(
+        self: Pin<&mut Self>,
+        token: Internal,
+    ) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
+        let mut this = self;
+        // The chain's root drives the inner from now on: it must not cache.
+        if let Some(link) = this.as_mut().project().0.__link_mut(token) {
+            link.set_driven(true);
+        }
+        // The pointer must carry write access to the whole delegate (the
+        // steps mutate it), so it is made from `&mut Self`, not from
+        // `&self.header`, and only then cast to the header at its start.
+        // SAFETY: only the address is taken; the delegate stays pinned.
+        let whole = NonNull::from(unsafe { this.get_unchecked_mut() });
+        // SAFETY: `whole` heads a pinned `SameDelegate` (header first,
+        // `repr(C)`); the delegation future that calls this removes the
+        // registration before the delegate is dropped.
+        Some(unsafe { StepperPtr::new(whole.cast()) })
     }
-}
 
-/// A pinned pointer to a generator delegates like the generator itself.
-impl<P> GeneratorOutput for Pin<P>
-where
-    P: core::ops::DerefMut + Unpin,
-    P::Target: GeneratorOutput,
-{
-    type Output = <P::Target as GeneratorOutput>::Output;
-    #[inline]
-    fn output(result: Result<Self::Return, Self::Error>) -> Self::Output {
-        <P::Target as GeneratorOutput>::output(result)
+    fn take_outcome(self: Pin<&mut Self>, _: Internal) -> Option<Outcome<G::Output, G::Error>> {
+        self.project().2.take()
+    }
+
+    fn unregister(self: Pin<&mut Self>, token: Internal) {
+        if let Some(link) = self.project().0.__link_mut(token) {
+            link.set_driven(false);
+        }
     }
 }

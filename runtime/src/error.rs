@@ -114,11 +114,11 @@ pub enum TypeError<S> {
 /// type. [`GenError`](crate::GenError) names it for a given generator.
 ///
 /// ```
-/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Error, Fallible};
+/// use agen::{async_gen, yield_, AsyncGenerator, Error};
 ///
-/// let g = AsyncGen::<u8, (), &str, Fallible, _, _>::new(|mut co: Co<u8, (), &str>| async move {
-///     co.yielder().yield_(1).await;
-///     Err::<u32, _>("boom")
+/// let g = async_gen!(yield = u8, return = Result<u32, &'static str> => {
+///     yield_!(1);
+///     Err("boom")
 /// });
 /// let mut g = std::pin::pin!(g);
 /// futures::executor::block_on(async {

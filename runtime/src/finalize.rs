@@ -8,10 +8,10 @@ use std::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::api::{AsyncGenerator, Command, Reply};
-use crate::delegate::GeneratorOutput;
 use crate::hooks::{Closable, FinalizeError, FinalizerHook, Orphan, Registration, hooks};
+use crate::protocol::{AsyncGenerator, GeneratorOutput};
 use crate::state::GenState;
+use crate::step::{Command, Reply};
 
 /// A boxed generator that takes part in finalization: it calls the
 /// `firstiter` hook when its first call is created, and when it is dropped
@@ -25,19 +25,18 @@ use crate::state::GenState;
 /// short, uncontended lock.
 ///
 /// ```
-/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Finalizable, Value};
-/// use agen_runtime::hooks::{Hooks, set_hooks};
+/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator};
+/// use agen::hooks::{Finalizable, Hooks, set_hooks};
 /// use std::sync::{Arc, Mutex};
 ///
 /// let log = Arc::new(Mutex::new(Vec::new()));
 /// let l = log.clone();
-/// let numbers = AsyncGen::<u32, (), _, Value, _, _>::new(move |mut co: Co<u32, (), _>| async move {
-///     let mut y = co.yielder();
+/// let numbers = async_gen!(yield = u32 => {
 ///     for i in 0.. {
-///         if let Err(exit) = y.yield_catch(i).await {
+///         if let Err(exit) = yield_catch_!(i) {
 ///             async {}.await; // async cleanup
 ///             l.lock().unwrap().push("cleaned up");
-///             match y.raise(exit).await {}
+///             raise_!(exit);
 ///         }
 ///     }
 /// });

@@ -4,120 +4,103 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
-use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use futures_core::{FusedStream, Stream};
-
-use crate::api::{AsyncGenerator, Command, Reply};
-use crate::delegate::{Failure, GeneratorOutput};
+use crate::chain::{FastStep, Link, StepperPtr};
+use crate::delegate::Failure;
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
-use crate::fast::{FastStep, StepKind, StepperPtr, deepest};
+use crate::handoff;
 use crate::output::BodyOutput;
-use crate::slot::{Co, Slot, SlotState};
+use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
+use crate::slot::{Cell, Slot};
 use crate::state::GenState;
-
-/// The body: the closure until the first resumption, then its future.
-///
-/// The future is made only once the generator is pinned, because it holds a
-/// pointer to the generator's slot. Which field is live is kept in
-/// [`AsyncGen::body_tag`], a byte next to the other state bytes: an enum
-/// would cost a whole word of tag, since async futures have no niche.
-union Body<F, Fut> {
-    make: ManuallyDrop<F>,
-    fut: ManuallyDrop<Fut>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum BodyTag {
-    Unstarted,
-    Started,
-    Done,
-}
+use crate::step::{Command, Continue, Internal, Reply, StepKind};
 
 /// An async generator: the value an `#[async_generator]` function returns.
 ///
 /// You never name this type: functions return `impl AsyncGenerator<..> +
-/// FusedStream<..>`. It is a `futures_core::Stream` and implements
-/// [`AsyncGenerator`]. It allocates nothing; its size is the body future plus
-/// the slot plus one word of state.
+/// FusedStream<..>`. It allocates nothing; its size is the body future plus
+/// the slot plus one word.
 ///
 /// Type parameters: `Y` yield, `S` send, `E` the body's error, `K` the output
-/// kind ([`Fallible`](crate::Fallible) or [`Value`](crate::Value)), `F` the
-/// closure that makes the body, `Fut` the body future.
-pub struct AsyncGen<Y, S, E, K, F, Fut> {
-    body: Body<F, Fut>,
+/// kind, `Fut` the body future.
+pub struct AsyncGen<Y, S, E, K, Fut> {
+    /// Live unless the slot says `Closed` (`Created`: not polled yet).
+    body: ManuallyDrop<Fut>,
     slot: Slot<Y, S, E>,
-    body_tag: BodyTag,
-    phase: GenState,
-    /// The kind of the step in flight. Invariant: `Suspended` implies
-    /// `Next`, so the hot path never has to look at it.
+    /// The kind of the step in flight. Invariant: a parked generator has
+    /// `Next`, so resuming it never has to look.
     step: StepKind,
     /// Python's `ag_closed`: `aclose()` has begun. A body that ignored the
     /// exit stays resumable by `anext`, but `athrow`/`aclose` now report
     /// `StopAsyncIteration` without entering it.
     exit_requested: bool,
-    /// This generator is the inner of a fast delegation: the root drives its
-    /// chain, so it never drives it itself.
-    delegated: bool,
+    /// An outer generator's chain drives this one (it is the inner of a
+    /// registered delegation): it must not cache its own chain.
+    driven: bool,
     _kind: PhantomData<fn() -> K>,
 }
 
-/// How `begin` answered a call.
-enum Begun<Y, R, E, S> {
-    /// Answered without running anything.
-    Reply(Reply<Y, R, E, S>),
-    /// Run (or continue) the body.
-    Body,
-    /// Run (or continue) the step through the delegation chain.
-    Fast(Option<Command<S, E>>),
+/// Runs a closure when dropped. Armed around user code and disarmed with
+/// `mem::forget` when that code returns, it runs only while unwinding.
+struct Defer<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Defer<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+/// How a poll of the body ended, for the step in flight.
+enum BodyStep<T> {
+    /// The step's answer (or `Pending`).
+    Done(Poll<T>),
+    /// The body is parked in a chain delegation (registered in the slot):
+    /// the chain goes on with the step.
+    Delegated,
 }
 
 type ReplyOf<Y, S, E, K, Fut> = Reply<Y, <<Fut as Future>::Output as BodyOutput<K>>::Return, E, S>;
 
-impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
+impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut>
 where
-    F: FnOnce(Co<Y, S, E>) -> Fut,
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
-    /// A generator whose body is made by `body` at the first resumption.
+    /// A generator around the body future `body`.
     ///
-    /// The macro calls this; it is public for hand-written generators (see
-    /// the crate docs).
+    /// # Safety
+    ///
+    /// `body`'s first `.await` must be
+    /// [`handle::<Y, S, E>()`](crate::__private::handle), before it does
+    /// anything else, and the [`Co`] that resolves to points into this
+    /// generator: it must not outlive `body`, nor be used outside `body`'s
+    /// polls and drop. The `#[async_generator]` and `async_gen!` macros
+    /// guarantee both: the handle is awaited first and kept in a binding
+    /// that user code cannot name, lent out only as a borrowed
+    /// [`Yielder`](crate::Yielder).
     #[inline]
-    pub const fn new(body: F) -> Self {
+    pub const unsafe fn new(body: Fut) -> Self {
         AsyncGen {
-            body: Body {
-                make: ManuallyDrop::new(body),
-            },
+            body: ManuallyDrop::new(body),
             slot: Slot::new(),
-            body_tag: BodyTag::Unstarted,
-            phase: GenState::Created,
             step: StepKind::Next,
             exit_requested: false,
-            delegated: false,
+            driven: false,
             _kind: PhantomData,
         }
     }
 
     /// Like [`new`](Self::new), with the kind passed as a value so that it can
     /// be inferred (the macro's PEP 479 probe produces it).
+    ///
+    /// # Safety
+    /// As for [`new`](Self::new).
     #[doc(hidden)]
     #[inline]
-    pub fn with_kind(_kind: K, body: F) -> Self {
-        Self::new(body)
-    }
-
-    /// The life state, `inspect.getasyncgenstate`.
-    #[inline]
-    pub fn state(&self) -> GenState {
-        self.phase
-    }
-
-    fn finish_unstarted(&mut self) {
-        self.phase = GenState::Closed;
-        self.body_done();
+    pub unsafe fn with_kind(_kind: K, body: Fut) -> Self {
+        // SAFETY: the caller's obligation, passed on.
+        unsafe { Self::new(body) }
     }
 
     /// Error kind of a raised error, with PEP 479 applied.
@@ -138,41 +121,78 @@ where
         }
     }
 
-    /// The hot path: a suspended generator, no delegation to drive, resumed
-    /// with a value (`anext`, `asend`, the `Stream`).
+    /// The reply for a yield, which ends the step: the generator is parked
+    /// again, so the step kind goes back to `Next`.
+    fn yielded(&mut self, y: Y) -> ReplyOf<Y, S, E, K, Fut> {
+        if core::mem::replace(&mut self.step, StepKind::Next) == StepKind::Close {
+            // The body caught the exit and yielded.
+            drop(y);
+            Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
+        } else {
+            Ok(Some(y))
+        }
+    }
+
+    /// The hot path: a generator parked at a plain yield, resumed with a
+    /// value (`anext`, `asend`, the `Stream`).
+    ///
+    /// # Safety
+    /// The slot holds `Suspended`, and `self` is pinned.
     #[inline(always)]
-    fn resume_suspended(
+    unsafe fn resume_suspended(
         &mut self,
         cx: &mut Context<'_>,
         input: S,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        debug_assert!(self.phase == GenState::Suspended && self.step == StepKind::Next);
-        // Suspended: the slot is Empty (the yielded value was taken).
-        self.slot.put_unchecked(SlotState::Sent(input));
-        // Poisoned while the body runs: a panic leaves it Closed (rule 9).
-        self.phase = GenState::Closed;
-        // SAFETY: Suspended implies a started body; `self` is pinned (every
-        // caller comes through `Pin<&mut Self>`) and the future is never
-        // moved out of the union, only dropped in place.
-        let fut = unsafe { Pin::new_unchecked(&mut *self.body.fut) };
-        match fut.poll(cx) {
-            Poll::Pending => match self.slot.take() {
-                SlotState::Yielded(y) => {
-                    self.phase = GenState::Suspended;
-                    Poll::Ready(Ok(Some(y)))
-                }
-                other => self.after_pending(cx, other),
+        // SAFETY: no body code runs; `Suspended` has no payload to leak.
+        unsafe { self.slot.write(Cell::Sent(input)) };
+        let poll = self.poll_fut(cx);
+        match poll {
+            // SAFETY: the body's poll is over.
+            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
+                Cell::Yielded(y) => Poll::Ready(Ok(Some(y))),
+                other => self.after_pending_then_chain(cx, other),
             },
             Poll::Ready(output) => self.after_ready(output),
         }
+    }
+
+    /// [`after_pending`](Self::after_pending), driving the chain if the body
+    /// registered a delegation.
+    #[cold]
+    #[inline(never)]
+    fn after_pending_then_chain(
+        &mut self,
+        cx: &mut Context<'_>,
+        state: Cell<Y, S, E>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match self.after_pending(state) {
+            BodyStep::Done(poll) => poll,
+            BodyStep::Delegated => self.poll_chain(cx, None),
+        }
+    }
+
+    /// Polls the body future once, closing the generator if it panics.
+    #[inline(always)]
+    fn poll_fut(&mut self, cx: &mut Context<'_>) -> Poll<Fut::Output> {
+        let this: *mut Self = self;
+        // SAFETY (of the closure): it runs only while unwinding out of the
+        // poll below, when nothing else uses the generator.
+        let guard = Defer(move || unsafe { (*this).drop_body() });
+        // SAFETY: the slot says the future is live (every caller checked);
+        // `self` is pinned (every caller comes through `Pin<&mut Self>`) and
+        // the future is never moved, only dropped in place.
+        let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
+        let poll = fut.poll(cx);
+        core::mem::forget(guard);
+        poll
     }
 
     /// The body finished: returned or raised.
     #[cold]
     #[inline(never)]
     fn after_ready(&mut self, output: Fut::Output) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        self.body_done();
-        drop(self.slot.take());
+        self.drop_body();
         Poll::Ready(match output.into_result() {
             Ok(value) if self.step == StepKind::Close => {
                 drop(value);
@@ -183,249 +203,418 @@ where
         })
     }
 
-    /// The body returned `Pending`: a yield (off the hot path), an exception
-    /// on its way out, or a real wait.
-    #[cold]
-    #[inline(never)]
-    fn after_pending(
-        &mut self,
-        cx: &mut Context<'_>,
-        state: SlotState<Y, S, E>,
-    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+    /// The body returned `Pending` leaving `state` in the slot (the slot now
+    /// holds a placeholder): a yield, an exception on its way out, a
+    /// delegation, or a real wait.
+    fn after_pending(&mut self, state: Cell<Y, S, E>) -> BodyStep<ReplyOf<Y, S, E, K, Fut>> {
+        let park = |this: &mut Self, cell| {
+            // SAFETY: no body code runs; the placeholder has no payload.
+            unsafe { this.slot.write(cell) }
+        };
         match state {
-            SlotState::Delegating(stepper) => {
-                // The body started a fast-path delegation: keep the
-                // registration, start the inner through it.
-                self.slot.put_unchecked(SlotState::Delegating(stepper));
-                if !self.delegated {
-                    // SAFETY: just registered by our body, which is parked.
-                    unsafe { stepper.leaf_cache() }.set(Some(stepper));
-                }
-                self.poll_fast(cx, None)
+            Cell::Yielded(y) => {
+                park(self, Cell::Suspended);
+                BodyStep::Done(Poll::Ready(self.yielded(y)))
             }
-            SlotState::Yielded(y) => {
-                self.phase = GenState::Suspended;
-                // Keep the invariant: Suspended implies step == Next.
-                let step = core::mem::replace(&mut self.step, StepKind::Next);
-                Poll::Ready(if step == StepKind::Close {
-                    // Rule 5: the body caught the exit and yielded.
-                    drop(y);
-                    Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
-                } else {
-                    Ok(Some(y))
-                })
+            Cell::YieldedCatch(y) => {
+                park(self, Cell::SuspendedCatch);
+                BodyStep::Done(Poll::Ready(self.yielded(y)))
             }
-            SlotState::Failed(failure) => {
-                self.body_done();
-                Poll::Ready(Err(Error::RuntimeError(match failure {
+            Cell::Delegating(top) | Cell::DelegatingInFlight(top) => {
+                park(self, Cell::DelegatingInFlight(top));
+                BodyStep::Delegated
+            }
+            Cell::Raising(thrown) => {
+                // The exception unwinds the body: its destructors run now.
+                self.drop_body();
+                BodyStep::Done(Poll::Ready(self.propagated(thrown)))
+            }
+            Cell::Failed(failure) => {
+                self.drop_body();
+                BodyStep::Done(Poll::Ready(Err(Error::RuntimeError(match failure {
                     Failure::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
                     Failure::AlreadyFinished => RuntimeError::DelegateFinished,
-                })))
+                }))))
             }
-            SlotState::Raising(thrown) => {
-                // The exception unwinds the body: its destructors run now.
-                self.body_done();
-                Poll::Ready(self.propagated(thrown))
+            // A real wait inside the body. What was sent or thrown in and not
+            // taken yet stays for the yield that will take it.
+            other @ (Cell::Sent(_) | Cell::Thrown(_)) => {
+                park(self, other);
+                BodyStep::Done(Poll::Pending)
             }
-            other => {
-                // A real wait inside the body (not a yield).
-                drop(self.slot.replace(other));
-                self.phase = GenState::Running;
-                Poll::Pending
-            }
-        }
-    }
-
-    /// Starts a step: checks the call against the state, and loads the slot
-    /// (or keeps the command for the delegation chain).
-    fn begin(
-        &mut self,
-        command: Command<S, E>,
-    ) -> Begun<Y, <Fut::Output as BodyOutput<K>>::Return, E, S> {
-        match self.phase {
-            GenState::Closed => Begun::Reply(match command {
-                // CPython: athrow/aclose on a finished generator complete
-                // with None.
-                Command::Throw(_) | Command::Close => Ok(None),
-                _ => Err(Error::StopAsyncIteration(None)),
-            }),
-            GenState::Running => match command {
-                // Rule 7: `anext` continues the step left pending.
-                // A step in flight goes through the delegation chain exactly
-                // when the body is parked in a registered delegation.
-                Command::Next(_) | Command::Continue(_) if self.slot.delegate().is_some() => {
-                    Begun::Fast(None)
-                }
-                Command::Next(_) | Command::Continue(_) => Begun::Body,
-                Command::Send(s) => Begun::Reply(already_running(Rejected::Send(s))),
-                Command::Throw(e) => Begun::Reply(already_running(Rejected::Throw(e))),
-                Command::Close => Begun::Reply(already_running(Rejected::Close)),
-            },
-            GenState::Created => match command {
-                Command::Next(_) | Command::Continue(_) => {
-                    self.phase = GenState::Running;
-                    Begun::Body
-                }
-                // Rule 1: stays Created, the value comes back.
-                Command::Send(s) => {
-                    Begun::Reply(Err(Error::TypeError(TypeError::SendBeforeStart(s))))
-                }
-                // Rule 2: the body never runs; the error comes straight back.
-                Command::Throw(e) => {
-                    self.finish_unstarted();
-                    Begun::Reply(Err(Self::raised(e)))
-                }
-                // Rule 3.
-                Command::Close => {
-                    self.exit_requested = true;
-                    self.finish_unstarted();
-                    Begun::Reply(Ok(None))
-                }
-            },
-            GenState::Suspended => {
-                let step = match &command {
-                    Command::Next(_) | Command::Send(_) => StepKind::Next,
-                    Command::Throw(_) | Command::Close if self.exit_requested => {
-                        return Begun::Reply(Err(Error::StopAsyncIteration(None)));
-                    }
-                    Command::Throw(_) => StepKind::Throw,
-                    Command::Close => StepKind::Close,
-                    Command::Continue(kind) => *kind,
-                };
-                if step == StepKind::Close {
-                    self.exit_requested = true;
-                }
-                self.step = step;
-                self.phase = GenState::Running;
-                if self.slot.delegate().is_some() && !matches!(command, Command::Continue(_)) {
-                    return Begun::Fast(Some(command));
-                }
-                let input = match command {
-                    Command::Next(s) | Command::Send(s) => SlotState::Sent(s),
-                    Command::Throw(e) => SlotState::Thrown(Thrown::Error(e)),
-                    Command::Close => SlotState::Thrown(Thrown::GeneratorExit),
-                    // The awaited delegation kept its outcome: no input.
-                    Command::Continue(_) => return Begun::Body,
-                };
-                drop(self.slot.replace(input));
-                Begun::Body
+            // `Running`; the life states are never written by a body.
+            _ => {
+                park(self, Cell::Running);
+                BodyStep::Done(Poll::Pending)
             }
         }
     }
 
-    /// Polls the body once for the step in flight.
-    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        // Poisoned while the body runs: if it panics, the generator is left
-        // Closed and is never polled again (rule 9).
-        self.phase = GenState::Closed;
-        if self.body_tag == BodyTag::Unstarted {
-            // SAFETY: the tag says `make` is live; it is moved out once, and
-            // the tag says Done until the future is written.
-            let make = unsafe { ManuallyDrop::take(&mut self.body.make) };
-            self.body_tag = BodyTag::Done;
-            // SAFETY: the generator is pinned (we came through `Pin<&mut
-            // Self>`), so `slot` stays put until the generator is dropped,
-            // and `Drop` drops the body (with this `Co`) before the slot.
-            let co = unsafe { Co::new(NonNull::from(&self.slot)) };
-            self.body.fut = ManuallyDrop::new(make(co));
-            self.body_tag = BodyTag::Started;
-        }
-        if self.body_tag != BodyTag::Started {
-            // A reply-less call on a finished generator: only reachable by a
-            // call future polled after its step ended.
-            return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
-        }
-        // SAFETY: the tag says Started; pinned as in `resume_suspended`.
-        let fut = unsafe { Pin::new_unchecked(&mut *self.body.fut) };
-        match fut.poll(cx) {
+    /// Polls the body for the step in flight (the slot is loaded).
+    fn poll_body_step(&mut self, cx: &mut Context<'_>) -> BodyStep<ReplyOf<Y, S, E, K, Fut>> {
+        match self.poll_fut(cx) {
             Poll::Pending => {
-                let state = self.slot.take();
-                self.after_pending(cx, state)
+                // SAFETY: the body's poll is over.
+                let state = unsafe { self.slot.replace(Cell::Running) };
+                self.after_pending(state)
+            }
+            Poll::Ready(output) => BodyStep::Done(self.after_ready(output)),
+        }
+    }
+
+    /// [`poll_body_step`](Self::poll_body_step), driving the chain if the
+    /// body registered a delegation.
+    fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match self.poll_body_step(cx) {
+            BodyStep::Done(poll) => poll,
+            BodyStep::Delegated => self.poll_chain(cx, None),
+        }
+    }
+
+    /// The first resumption: polls the body with the waker that hands it
+    /// its handle (`handoff.rs`).
+    #[inline(never)]
+    fn start(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        // SAFETY: no body code runs; `Created` has no payload.
+        unsafe { self.slot.write(Cell::Running) };
+        let this: *mut Self = self;
+        // SAFETY (of the closure): as in `poll_fut`.
+        let guard = Defer(move || unsafe { (*this).drop_body() });
+        // SAFETY: as in `poll_fut`.
+        let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
+        let poll = handoff::poll_first(&self.slot, fut, cx);
+        core::mem::forget(guard);
+        match poll {
+            Poll::Pending => {
+                // SAFETY: the body's poll is over.
+                let state = unsafe { self.slot.replace(Cell::Running) };
+                match self.after_pending(state) {
+                    BodyStep::Done(poll) => poll,
+                    BodyStep::Delegated => self.poll_chain(cx, None),
+                }
             }
             Poll::Ready(output) => self.after_ready(output),
         }
     }
 
-    /// Runs the step through the delegation chain (`fast.rs`). The root
-    /// resumes the deepest delegation directly and, when it finishes,
-    /// continues the level above, up to its own body; a delegated generator
-    /// (only when its delegation has just started) steps its own.
+    /// Drives the delegation chain for the step in flight (`chain.rs`): the
+    /// root resumes the deepest active stepper directly (cached when it is
+    /// not itself driven) and, when that delegation finishes, continues the
+    /// level above, up to its own body.
     #[inline(never)]
-    fn poll_fast(
+    fn poll_chain(
         &mut self,
         cx: &mut Context<'_>,
         mut command: Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        loop {
-            // SAFETY (every stepper call below): the registration in our slot
-            // and those below it are valid while our body is parked in its
-            // `yield_from_!`; they are re-read after every step that can
-            // change them (fast.rs module docs).
-            let Some(top) = self.slot.delegate() else {
-                return self.poll_body(cx);
+        let this: *mut Self = self;
+        // SAFETY (of the closure): it runs only while unwinding out of a step
+        // below, when nothing else uses the generator or its chain.
+        let guard = Defer(move || unsafe { (*this).close_chain_after_panic() });
+        // The body was just polled to pick up a finished delegation's outcome.
+        let mut body_polled = false;
+        let poll = loop {
+            let Some(top) = self.registration() else {
+                // Not parked in a delegation (any more): the body goes on.
+                break self.poll_body(cx);
             };
-            let leaf = if self.delegated {
-                Some(top).filter(|t| unsafe { t.is_active() })
+            // SAFETY (every stepper call below): `top` is our slot's
+            // registration and every one below it is valid while our body is
+            // parked in its delegation; they are re-read after every step
+            // that can change them (chain.rs).
+            let leaf = if self.driven {
+                unsafe { top.deepest() }
             } else {
-                unsafe { top.leaf_cache() }.get()
+                let cache = unsafe { top.cache() };
+                match cache.get() {
+                    Some(leaf) => Some(leaf),
+                    None => {
+                        let leaf = unsafe { top.deepest() };
+                        cache.set(leaf);
+                        leaf
+                    }
+                }
             };
             let Some(leaf) = leaf else {
-                // Our own `yield_from_!` finished: the body picks it up.
-                return self.poll_body(cx);
-            };
-            self.phase = GenState::Closed; // poisoned while user code runs
-            match unsafe { leaf.step(cx, &mut command) } {
-                Poll::Pending => {
-                    self.phase = GenState::Running;
-                    return Poll::Pending;
+                // Our own delegation finished: the body picks the outcome up.
+                if body_polled {
+                    // It did not (it polls its delegation by hand and waits
+                    // elsewhere): a real wait, the outcome kept for later.
+                    break Poll::Pending;
                 }
-                Poll::Ready(FastStep::Yielded(y)) => {
-                    // The step may have started a deeper delegation.
-                    if !self.delegated && unsafe { leaf.inner_stepper() }.is_some() {
-                        unsafe { top.leaf_cache() }.set(unsafe { deepest(leaf) });
+                body_polled = true;
+                match self.poll_body_step(cx) {
+                    BodyStep::Done(poll) => break poll,
+                    // Parked in a delegation again (a new one, or the same
+                    // one not picked up): go round.
+                    BodyStep::Delegated => {
+                        command = None;
+                        continue;
                     }
-                    self.phase = GenState::Suspended;
-                    let step = core::mem::replace(&mut self.step, StepKind::Next);
-                    return Poll::Ready(if step == StepKind::Close {
-                        drop(y);
-                        Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
-                    } else {
-                        Ok(Some(y))
-                    });
+                }
+            };
+            body_polled = false;
+            // SAFETY: no body code runs; a registration has no payload.
+            unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+            match unsafe { leaf.step(cx, &mut command) } {
+                Poll::Pending => break Poll::Pending,
+                Poll::Ready(FastStep::Yielded { value, deeper }) => {
+                    if deeper && !self.driven {
+                        unsafe { top.cache() }.set(unsafe { leaf.deepest() });
+                    }
+                    // SAFETY: no body code runs; a registration has no payload.
+                    unsafe { self.slot.write(Cell::Delegating(top)) };
+                    break Poll::Ready(self.yielded(value));
                 }
                 Poll::Ready(FastStep::Done) => {
-                    if !self.delegated {
-                        // The finished stepper is inactive and ends the walk.
-                        unsafe { top.leaf_cache() }.set(unsafe { deepest(top) });
+                    // The finished stepper is inactive and ends the next walk.
+                    if !self.driven {
+                        unsafe { top.cache() }.set(None);
                     }
-                    command = Some(Command::Continue(self.step));
+                    command = Some(Command::Continue(Continue(self.step)));
+                }
+            }
+        };
+        core::mem::forget(guard);
+        poll
+    }
+
+    /// Starts a step for `command` (off the hot path).
+    #[inline(never)]
+    fn poll_command(
+        &mut self,
+        cx: &mut Context<'_>,
+        command: Command<S, E>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        // SAFETY: no body code runs.
+        let state = unsafe { self.slot.peek(Tag::of) };
+        match state {
+            Tag::Closed => Poll::Ready(match command {
+                // CPython: athrow/aclose on a finished generator complete
+                // with None.
+                Command::Throw(_) | Command::Close => Ok(None),
+                Command::Continue(_) => Err(Error::RuntimeError(RuntimeError::AwaitableReused)),
+                _ => Err(Error::StopAsyncIteration(None)),
+            }),
+            Tag::Created => match command {
+                Command::Next(_) | Command::Continue(_) => self.start(cx),
+                // Stays Created; the value comes back.
+                Command::Send(s) => {
+                    Poll::Ready(Err(Error::TypeError(TypeError::SendBeforeStart(s))))
+                }
+                // The body never runs; the error comes straight back.
+                Command::Throw(e) => {
+                    self.drop_body();
+                    Poll::Ready(Err(Self::raised(e)))
+                }
+                Command::Close => {
+                    self.exit_requested = true;
+                    self.drop_body();
+                    Poll::Ready(Ok(None))
+                }
+            },
+            Tag::Running => match command {
+                // `anext` continues the step left in flight.
+                Command::Next(_) => self.poll_continue(cx, None),
+                Command::Continue(Continue(kind)) => {
+                    self.step = kind;
+                    self.poll_continue(cx, Some(command))
+                }
+                Command::Send(s) => Poll::Ready(already_running(Rejected::Send(s))),
+                Command::Throw(e) => Poll::Ready(already_running(Rejected::Throw(e))),
+                Command::Close => Poll::Ready(already_running(Rejected::Close)),
+            },
+            Tag::Suspended | Tag::SuspendedCatch | Tag::Delegating => {
+                let kind = command.kind();
+                if kind != StepKind::Next && command.is_call() && self.exit_requested {
+                    return Poll::Ready(Err(Error::StopAsyncIteration(None)));
+                }
+                if kind == StepKind::Close {
+                    self.exit_requested = true;
+                }
+                self.step = kind;
+                match (state, command) {
+                    (Tag::Delegating, command) => self.poll_chain(cx, Some(command)),
+                    // SAFETY: `Suspended`; pinned (we came through a pin).
+                    (Tag::Suspended, Command::Next(s) | Command::Send(s)) => unsafe {
+                        self.resume_suspended(cx, s)
+                    },
+                    (Tag::Suspended, Command::Throw(e)) => {
+                        // A plain yield does not handle it: the body ends
+                        // there, as by an uncaught exception.
+                        self.drop_body();
+                        Poll::Ready(Err(Self::raised(e)))
+                    }
+                    (Tag::Suspended, Command::Close) => {
+                        self.drop_body();
+                        Poll::Ready(Ok(None))
+                    }
+                    (_, Command::Continue(_)) => {
+                        // Only the chain sends these, to a generator in flight.
+                        self.step = StepKind::Next;
+                        Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
+                    }
+                    (_, command) => {
+                        let input = match command {
+                            Command::Next(s) | Command::Send(s) => Cell::Sent(s),
+                            Command::Throw(e) => Cell::Thrown(Thrown::Error(e)),
+                            _ => Cell::Thrown(Thrown::GeneratorExit),
+                        };
+                        // SAFETY: no body code runs; `SuspendedCatch` has no
+                        // payload.
+                        unsafe { self.slot.write(input) };
+                        self.poll_body(cx)
+                    }
                 }
             }
         }
     }
+
+    /// Continues the step in flight.
+    fn poll_continue(
+        &mut self,
+        cx: &mut Context<'_>,
+        command: Option<Command<S, E>>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        if self.registration().is_some() {
+            self.poll_chain(cx, command)
+        } else {
+            self.poll_body(cx)
+        }
+    }
+
+    /// The generator's side of `poll_resume`, off the hot path.
+    #[inline(never)]
+    fn poll_resume_slow(
+        &mut self,
+        cx: &mut Context<'_>,
+        command: &mut Option<Command<S, E>>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match command.take() {
+            Some(command) => self.poll_command(cx, command),
+            // SAFETY: no body code runs.
+            None if unsafe { self.slot.peek(Tag::of) } == Tag::Running => {
+                self.poll_continue(cx, None)
+            }
+            // A call future polled after its step ended.
+            None => Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused))),
+        }
+    }
+
+    /// The `Stream` view's step: the next item, continuing a step in flight
+    /// as an `anext` (so that a yield is an item, whatever call started the
+    /// step).
+    #[inline(always)]
+    pub(crate) fn poll_item(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>>
+    where
+        S: Default,
+    {
+        // SAFETY: nothing here moves the generator or its body.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: no body code runs.
+        if unsafe { this.slot.peek(|c| matches!(c, Cell::Suspended)) } {
+            // SAFETY: checked `Suspended`; pinned.
+            return unsafe { this.resume_suspended(cx, S::default()) };
+        }
+        this.poll_item_slow(cx)
+    }
+
+    #[inline(never)]
+    fn poll_item_slow(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>>
+    where
+        S: Default,
+    {
+        // SAFETY: no body code runs.
+        let command = match unsafe { self.slot.peek(Tag::of) } {
+            Tag::Closed => return Poll::Ready(Ok(None)),
+            Tag::Running => Command::Continue(Continue(StepKind::Next)),
+            _ => Command::Next(S::default()),
+        };
+        self.poll_command(cx, command)
+    }
 }
 
-impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut> {
-    /// Drops the body (closure or future) in place.
-    fn body_done(&mut self) {
-        let tag = core::mem::replace(&mut self.body_tag, BodyTag::Done);
-        // SAFETY: the tag said which field is live; it says Done now, so a
-        // panicking destructor cannot lead to a second drop.
-        unsafe {
-            match tag {
-                BodyTag::Unstarted => ManuallyDrop::drop(&mut self.body.make),
-                BodyTag::Started => ManuallyDrop::drop(&mut self.body.fut),
-                BodyTag::Done => {}
+impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
+    /// Drops the body (closure or future) in place; the generator is
+    /// `Closed` afterwards, also if a destructor panics.
+    fn drop_body(&mut self) {
+        // SAFETY: no body code runs. `Running` has no payload and tells the
+        // destructors that may still publish (a delegation future's) that no
+        // registration of theirs is in the slot.
+        let old = unsafe { self.slot.replace(Cell::Running) };
+        let slot = &self.slot;
+        // Whatever the body's destructors publish is dropped, and the tag
+        // says Closed, however the drop below ends.
+        // SAFETY (of the closure): runs after the body is gone.
+        let _closed = Defer(|| drop(unsafe { slot.replace(Cell::Closed) }));
+        match old {
+            Cell::Closed => {}
+            other => {
+                // SAFETY: any tag but `Closed` means the future is live; it
+                // is dropped in place (pinned), never used again.
+                unsafe { ManuallyDrop::drop(&mut self.body) };
+                drop(other);
             }
+        }
+    }
+
+    /// The registration in the slot, if the body is parked in a chain
+    /// delegation.
+    fn registration(&self) -> Option<StepperPtr<Y, S, E>> {
+        // SAFETY: no body code runs (`&self` excludes the `&mut` a poll needs).
+        unsafe {
+            self.slot.peek(|c| match c {
+                Cell::Delegating(p) | Cell::DelegatingInFlight(p) => Some(*p),
+                _ => None,
+            })
+        }
+    }
+
+    /// After a panic unwound out of a step of our chain: every level below
+    /// closes, deepest first, then this one.
+    fn close_chain_after_panic(&mut self) {
+        if let Some(top) = self.registration() {
+            // SAFETY: our registration is valid while our body exists.
+            unsafe { top.close_after_panic() };
+        }
+        self.drop_body();
+    }
+}
+
+/// The slot's tag, without its payload.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Created,
+    Suspended,
+    SuspendedCatch,
+    Delegating,
+    Running,
+    Closed,
+}
+
+impl Tag {
+    fn of<Y, S, E>(cell: &Cell<Y, S, E>) -> Tag {
+        match cell {
+            Cell::Created => Tag::Created,
+            Cell::Suspended => Tag::Suspended,
+            Cell::SuspendedCatch => Tag::SuspendedCatch,
+            Cell::Delegating(_) => Tag::Delegating,
+            Cell::Closed => Tag::Closed,
+            // A step in flight; the transit states are only ever seen while
+            // the body is polled.
+            _ => Tag::Running,
         }
     }
 }
 
-impl<Y, S, E, K, F, Fut> Drop for AsyncGen<Y, S, E, K, F, Fut> {
+impl<Y, S, E, K, Fut> Drop for AsyncGen<Y, S, E, K, Fut> {
     fn drop(&mut self) {
-        // The body (and the `Co` in it, which points at the slot) goes first;
-        // the slot is dropped after, as a field.
-        self.body_done();
+        // The body (and the handle in it, which points at the slot) goes
+        // first; the slot is dropped after, as a field.
+        self.drop_body();
     }
 }
 
@@ -433,9 +622,8 @@ fn already_running<T, R, E, S>(rejected: Rejected<S, E>) -> Result<T, Error<R, E
     Err(Error::RuntimeError(RuntimeError::AlreadyRunning(rejected)))
 }
 
-impl<Y, S, E, K, F, Fut> AsyncGenerator for AsyncGen<Y, S, E, K, F, Fut>
+impl<Y, S, E, K, Fut> AsyncGenerator for AsyncGen<Y, S, E, K, Fut>
 where
-    F: FnOnce(Co<Y, S, E>) -> Fut,
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
@@ -446,7 +634,15 @@ where
 
     #[inline]
     fn state(&self) -> GenState {
-        self.phase
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe {
+            self.slot.peek(|c| match c {
+                Cell::Created => GenState::Created,
+                Cell::Suspended | Cell::SuspendedCatch | Cell::Delegating(_) => GenState::Suspended,
+                Cell::Closed => GenState::Closed,
+                _ => GenState::Running,
+            })
+        }
     }
 
     #[inline(always)]
@@ -454,153 +650,72 @@ where
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         command: &mut Option<Command<S, E>>,
-    ) -> Poll<Reply<Y, Self::Return, E, S>> {
+    ) -> Poll<GenReply<Self>> {
         // SAFETY: nothing below moves the generator or its body.
         let this = unsafe { self.get_unchecked_mut() };
-        if this.phase == GenState::Suspended
-            && this.slot.is_empty()
-            && matches!(command, Some(Command::Next(_) | Command::Send(_)))
-        {
+        // SAFETY: no body code runs.
+        let suspended = unsafe { this.slot.peek(|c| matches!(c, Cell::Suspended)) };
+        if suspended && matches!(command, Some(Command::Next(_) | Command::Send(_))) {
             if let Some(Command::Next(s) | Command::Send(s)) = command.take() {
-                return this.resume_suspended(cx, s);
+                // SAFETY: checked `Suspended`; pinned.
+                return unsafe { this.resume_suspended(cx, s) };
             }
         }
         this.poll_resume_slow(cx, command)
     }
 
     #[inline]
-    fn mark_delegated(self: Pin<&mut Self>) {
-        // SAFETY: a plain field write.
-        unsafe { self.get_unchecked_mut() }.delegated = true;
+    fn __link(&self, _: Internal) -> Option<&dyn Link<Y, S, E>> {
+        Some(self)
     }
 
     #[inline]
-    fn fast_delegate(&self) -> Option<StepperPtr<Y, S, E>> {
-        self.slot.delegate()
+    fn __link_mut(self: Pin<&mut Self>, _: Internal) -> Option<Pin<&mut dyn Link<Y, S, E>>> {
+        Some(self)
     }
 }
 
-impl<Y, S, E, K, F, Fut> AsyncGen<Y, S, E, K, F, Fut>
-where
-    F: FnOnce(Co<Y, S, E>) -> Fut,
-    Fut: Future,
-    Fut::Output: BodyOutput<K, Error = E>,
-{
-    #[inline(never)]
-    fn poll_resume_slow(
-        &mut self,
-        cx: &mut Context<'_>,
-        command: &mut Option<Command<S, E>>,
-    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        match command.take() {
-            Some(command) => match self.begin(command) {
-                Begun::Reply(reply) => Poll::Ready(reply),
-                Begun::Body => self.poll_body(cx),
-                Begun::Fast(command) => self.poll_fast(cx, command),
-            },
-            None if self.phase != GenState::Running => {
-                Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)))
-            }
-            None if self.slot.delegate().is_some() => self.poll_fast(cx, None),
-            None => self.poll_body(cx),
+impl<Y, S, E, K, Fut> Link<Y, S, E> for AsyncGen<Y, S, E, K, Fut> {
+    fn registration(&self) -> Option<StepperPtr<Y, S, E>> {
+        AsyncGen::registration(self)
+    }
+
+    fn set_driven(self: Pin<&mut Self>, driven: bool) {
+        // SAFETY: plain fields; nothing is moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.driven = driven;
+        let Some(top) = this.registration() else {
+            return;
+        };
+        // SAFETY (stepper calls): our registration and those below it are
+        // valid while our body is parked in its delegation.
+        // Whatever this generator cached is stale or about to be.
+        unsafe { top.cache() }.set(None);
+        if !driven {
+            // Driven, its tag was not kept up to date: read it off the chain.
+            let cell = match unsafe { top.chain_state() } {
+                GenState::Suspended => Cell::Delegating(top),
+                _ => Cell::DelegatingInFlight(top),
+            };
+            // SAFETY: no body code runs; a registration has no payload.
+            unsafe { this.slot.write(cell) };
         }
     }
+
+    fn close_after_panic(self: Pin<&mut Self>) {
+        // SAFETY: nothing is moved; the body is dropped in place.
+        unsafe { self.get_unchecked_mut() }.drop_body();
+    }
 }
 
-impl<Y, S, E, K, F, Fut> GeneratorOutput for AsyncGen<Y, S, E, K, F, Fut>
+impl<Y, S, E, K, Fut> GeneratorOutput for AsyncGen<Y, S, E, K, Fut>
 where
-    F: FnOnce(Co<Y, S, E>) -> Fut,
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
     type Output = Fut::Output;
     #[inline]
-    fn output(result: Result<Self::Return, E>) -> Fut::Output {
+    fn output(result: Result<Self::Return, E>) -> Self::Output {
         <Fut::Output as BodyOutput<K>>::from_result(result)
-    }
-}
-
-impl<Y, S, E, K, F, Fut> Stream for AsyncGen<Y, S, E, K, F, Fut>
-where
-    S: Default,
-    F: FnOnce(Co<Y, S, E>) -> Fut,
-    Fut: Future,
-    Fut::Output: BodyOutput<K, Error = E>,
-{
-    type Item = <Fut::Output as BodyOutput<K>>::Item<Y>;
-
-    #[inline]
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        // SAFETY: nothing here moves the generator or its body.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.phase == GenState::Suspended && this.slot.is_empty() {
-            // The hot path, straight to the body.
-            return match this.resume_suspended(cx, S::default()) {
-                Poll::Ready(Ok(Some(y))) => {
-                    Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
-                }
-                Poll::Ready(reply) => Poll::Ready(stream_end::<Y, Fut::Output, K, _, _>(reply)),
-                Poll::Pending => Poll::Pending,
-            };
-        }
-        // SAFETY: `this` came from a `Pin<&mut Self>`.
-        poll_next_item::<Self, Fut::Output, K>(unsafe { Pin::new_unchecked(this) }, cx)
-    }
-}
-
-/// The `Stream` view of any generator whose output is `O` (kind `K`): an
-/// `anext` per item (continuing a step in flight), the body's error as one
-/// item, and `None` once finished.
-#[inline(always)]
-pub(crate) fn poll_next_item<G, O, K>(
-    mut generator: Pin<&mut G>,
-    cx: &mut Context<'_>,
-) -> Poll<Option<O::Item<G::Yield>>>
-where
-    G: AsyncGenerator + ?Sized,
-    G::Send: Default,
-    O: BodyOutput<K, Error = G::Error>,
-{
-    let mut command = match generator.state() {
-        GenState::Closed => return Poll::Ready(None),
-        // Continue the step in flight (cancel-safe `next()`).
-        GenState::Running => None,
-        GenState::Created | GenState::Suspended => Some(Command::Next(Default::default())),
-    };
-    Poll::Ready(
-        match core::task::ready!(generator.as_mut().poll_resume(cx, &mut command)) {
-            Ok(Some(y)) => Some(O::item(y)),
-            reply => stream_end::<G::Yield, O, K, _, _>(reply),
-        },
-    )
-}
-
-/// The `Stream` item for a reply that is not a yield: the body's error once,
-/// else the end (finished, or GeneratorExit escaping a body that ignored
-/// `aclose`).
-#[cold]
-fn stream_end<Y, O, K, R, S>(reply: Reply<Y, R, O::Error, S>) -> Option<O::Item<Y>>
-where
-    O: BodyOutput<K>,
-{
-    match reply {
-        Ok(Some(y)) => Some(O::item(y)),
-        Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
-            Some(O::error_item(e))
-        }
-        Ok(None) | Err(_) => None,
-    }
-}
-
-impl<Y, S, E, K, F, Fut> FusedStream for AsyncGen<Y, S, E, K, F, Fut>
-where
-    S: Default,
-    F: FnOnce(Co<Y, S, E>) -> Fut,
-    Fut: Future,
-    Fut::Output: BodyOutput<K, Error = E>,
-{
-    #[inline]
-    fn is_terminated(&self) -> bool {
-        self.phase == GenState::Closed
     }
 }

@@ -1,30 +1,33 @@
-//! The runtime of [agen](https://docs.rs/agen): the async generator state
-//! machine, its error kinds and the protocol trait.
+//! The runtime of [agen](https://docs.rs/agen): an implementation detail.
+//! Depend on the `agen` crate, which re-exports what users need next to the
+//! macros; nothing here is meant to be used directly.
 //!
-//! Users depend on the `agen` crate, which re-exports everything here next to
-//! the `#[async_generator]` macro. This crate is `#![no_std]`; it allocates
-//! nothing and uses no thread-locals.
+//! This crate is `#![no_std]`; without the `std` feature it allocates nothing
+//! and uses no thread-locals.
 //!
-//! A generator by hand, without the macro (the macro writes exactly this):
+//! # Layers
 //!
-//! ```
-//! use agen_runtime::{AsyncGen, AsyncGenerator, Co, Value};
+//! Modules import only from the layers above them in this list (the leaves
+//! first):
 //!
-//! let g = AsyncGen::<u32, (), _, Value, _, _>::new(|mut co: Co<u32, (), _>| async move {
-//!     let mut y = co.yielder();
-//!     y.yield_(1).await;
-//!     y.yield_(2).await;
-//! });
-//! let mut g = std::pin::pin!(g);
-//! futures::executor::block_on(async {
-//!     assert_eq!(g.as_mut().anext().await, Ok(1));
-//!     assert_eq!(g.as_mut().anext().await, Ok(2));
-//!     assert!(g.as_mut().anext().await.is_err());
-//! });
-//! ```
+//! 1. `state`, `error`, `output`, `step`: the life states, the error kinds,
+//!    the body's output kinds, and the commands a call sends;
+//! 2. `chain`: the delegation chain's registrations and walk;
+//! 3. `protocol`: the `AsyncGenerator` trait and its call futures;
+//! 4. `delegate`: `yield_from_!`'s adapters (one is the chain's stepper);
+//! 5. `slot`: the raw cell between a generator and its body;
+//! 6. `yielder`: the body's side (`Yielder` and the futures it makes);
+//! 7. `handoff`: how a body gets its handle, at its first poll;
+//! 8. `generator`: the state machine;
+//! 9. `stream`: its `Stream` view;
+//! 10. `boxed`, `aclosing`, `hooks`, `finalize`: built on the protocol.
 #![no_std]
 #![deny(missing_docs)]
-#![warn(unsafe_op_in_unsafe_fn)]
+#![warn(
+    unsafe_op_in_unsafe_fn,
+    unreachable_pub,
+    clippy::undocumented_unsafe_blocks
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
@@ -32,34 +35,44 @@ extern crate alloc;
 extern crate std;
 
 mod aclosing;
-mod api;
 #[cfg(feature = "alloc")]
 mod boxed;
+mod chain;
 mod delegate;
 mod error;
-#[doc(hidden)]
-pub mod fast;
 #[cfg(feature = "std")]
 mod finalize;
 mod generator;
+mod handoff;
 #[cfg(feature = "std")]
 pub mod hooks;
 mod output;
+mod protocol;
 mod slot;
 mod state;
+mod step;
+mod stream;
+mod yielder;
 
 pub use aclosing::aclosing;
-pub use api::{AClose, ASend, AThrow, AsyncGenerator, Command, GenError, GenReply, Next, Reply};
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
-pub use delegate::{
-    Delegate, Delegated, Failure, GenDelegate, GeneratorOutput, Resume, StreamDelegate, YieldFrom,
-};
+pub use delegate::Delegate;
 pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
-pub use fast::SameDelegate;
 #[cfg(feature = "std")]
 pub use finalize::Finalizable;
-pub use generator::AsyncGen;
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};
-pub use slot::{Co, Raise, Yield, YieldCatch, Yielder};
+pub use protocol::{
+    AClose, ASend, AThrow, AsyncGenerator, GenError, GenReply, GeneratorOutput, Next,
+};
 pub use state::GenState;
+pub use step::{Command, Reply};
+pub use yielder::{Raise, Yield, YieldCatch, YieldFrom, Yielder};
+
+/// What the macros expand to. Not public API: no semver guarantees.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::delegate::{GenDelegate, SameDelegate, StreamDelegate};
+    pub use crate::generator::AsyncGen;
+    pub use crate::handoff::handle;
+}

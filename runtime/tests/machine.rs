@@ -1,5 +1,6 @@
-//! The state machine driven by hand, without the macro: every path that goes
-//! through the slot's raw pointer. These are the tests CI runs under Miri.
+//! The state machine through every path that goes through the slot's raw
+//! pointer: yields, sends, throws, closes, abandoned steps, drops, panics,
+//! destructors that touch the slot. These are the tests CI runs under Miri.
 
 use core::convert::Infallible;
 use core::future::Future;
@@ -8,9 +9,8 @@ use core::task::{Context, Poll, Waker};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use agen_runtime::{
-    AsyncGen, AsyncGenerator, Co, Error, Fallible, GenState, RuntimeError, Thrown, Value,
-};
+use agen::{async_gen, co, raise_, yield_, yield_catch_};
+use agen_runtime::{AsyncGenerator, Error, GenState, RuntimeError, Thrown};
 use futures::StreamExt;
 use futures::executor::block_on;
 
@@ -43,14 +43,11 @@ fn poll_once<F: Future>(f: Pin<&mut F>) -> Poll<F::Output> {
 
 #[test]
 fn yields_sends_and_returns() {
-    let g = AsyncGen::<u32, u32, Infallible, Value, _, _>::new(
-        |mut co: Co<u32, u32, Infallible>| async move {
-            let mut y = co.yielder();
-            let a = y.yield_(1).await;
-            let b = y.yield_(a + 1).await;
+    let g = async_gen!(yield = u32, send = u32, return = u32 => {
+            let a = yield_!(1);
+            let b = yield_!(a + 1);
             a + b
-        },
-    );
+    });
     let mut g = pin!(g);
     block_on(async {
         assert_eq!(g.state(), GenState::Created);
@@ -68,15 +65,12 @@ fn yields_sends_and_returns() {
 fn uncaught_throw_drops_the_body_and_its_handle() {
     let log: Log = Default::default();
     let l = log.clone();
-    let g = AsyncGen::<u8, (), &str, Fallible, _, _>::new(
-        move |mut co: Co<u8, (), &'static str>| async move {
+    let g = async_gen!(yield = u8, return = Result<(), &'static str> => {
             let _f = OnDrop(l, "finally");
-            let mut y = co.yielder();
-            y.yield_(1).await;
-            y.yield_(2).await;
+            yield_!(1);
+            yield_!(2);
             Ok::<(), &str>(())
-        },
-    );
+    });
     let mut g = pin!(g);
     block_on(async {
         assert_eq!(g.as_mut().anext().await, Ok(1));
@@ -90,16 +84,13 @@ fn uncaught_throw_drops_the_body_and_its_handle() {
 fn caught_close_awaits_then_reraises() {
     let log: Log = Default::default();
     let l = log.clone();
-    let g = AsyncGen::<u8, (), Infallible, Value, _, _>::new(
-        move |mut co: Co<u8, (), Infallible>| async move {
-            let mut y = co.yielder();
-            if let Err(t) = y.yield_catch(1).await {
+    let g = async_gen!(yield = u8, => {
+            if let Err(t) = yield_catch_!(1) {
                 Sleep0(false).await;
                 l.borrow_mut().push("async cleanup");
-                match y.raise(t).await {}
+                raise_!(t)
             }
-        },
-    );
+    });
     let mut g = pin!(g);
     block_on(async {
         assert_eq!(g.as_mut().anext().await, Ok(1));
@@ -110,14 +101,11 @@ fn caught_close_awaits_then_reraises() {
 
 #[test]
 fn ignored_exit_then_resume() {
-    let g = AsyncGen::<u8, (), Infallible, Value, _, _>::new(
-        |mut co: Co<u8, (), Infallible>| async move {
-            let mut y = co.yielder();
-            if y.yield_catch(1).await.is_err() {
-                y.yield_(2).await;
+    let g = async_gen!(yield = u8, => {
+            if yield_catch_!(1).is_err() {
+                yield_!(2);
             }
-        },
-    );
+    });
     let mut g = pin!(g);
     block_on(async {
         g.as_mut().anext().await.unwrap();
@@ -139,14 +127,11 @@ fn ignored_exit_then_resume() {
 
 #[test]
 fn abandoned_step_is_continued_by_anext() {
-    let g = AsyncGen::<u8, (), Infallible, Value, _, _>::new(
-        |mut co: Co<u8, (), Infallible>| async move {
-            let mut y = co.yielder();
-            y.yield_(1).await;
+    let g = async_gen!(yield = u8, => {
+            yield_!(1);
             Sleep0(false).await;
-            y.yield_(2).await;
-        },
-    );
+            yield_!(2);
+    });
     let mut g = pin!(g);
     assert_eq!(block_on(g.as_mut().anext()), Ok(1));
     {
@@ -167,14 +152,11 @@ fn abandoned_step_is_continued_by_anext() {
 fn dropping_a_suspended_generator_drops_the_body_before_the_slot() {
     let log: Log = Default::default();
     let l = log.clone();
-    let g = AsyncGen::<String, (), Infallible, Value, _, _>::new(
-        move |mut co: Co<String, (), Infallible>| async move {
+    let g = async_gen!(yield = String, => {
             let _f = OnDrop(l, "body dropped");
-            let mut y = co.yielder();
-            y.yield_("a".to_string()).await;
-            y.yield_("b".to_string()).await;
-        },
-    );
+            yield_!("a".to_string());
+            yield_!("b".to_string());
+    });
     let mut g = Box::pin(g);
     assert_eq!(block_on(g.as_mut().anext()).as_deref(), Ok("a"));
     drop(g);
@@ -185,22 +167,19 @@ fn dropping_a_suspended_generator_drops_the_body_before_the_slot() {
 /// misuse, but it must stay memory-safe (the slot outlives the body).
 #[test]
 fn a_destructor_that_polls_a_yield_during_drop_is_harmless() {
-    struct YieldOnDrop<'a>(agen_runtime::Yielder<'a, String, (), Infallible>);
+    struct YieldOnDrop<'a>(agen::Yielder<'a, String, (), Infallible>);
     impl Drop for YieldOnDrop<'_> {
         fn drop(&mut self) {
             let fut = pin!(self.0.yield_("from drop".to_string()));
             let _ = poll_once(fut);
         }
     }
-    let g = AsyncGen::<String, (), Infallible, Value, _, _>::new(
-        |mut co: Co<String, (), Infallible>| async move {
-            let mut y = co.yielder();
-            y.yield_("first".to_string()).await;
-            let guard = YieldOnDrop(y);
+    let g = async_gen!(yield = String, => {
+            yield_!("first".to_string());
+            let guard = YieldOnDrop(co!());
             Sleep0(false).await;
             drop(guard);
-        },
-    );
+    });
     let mut g = Box::pin(g);
     assert_eq!(block_on(g.as_mut().anext()).as_deref(), Ok("first"));
     let step = pin!(g.as_mut().anext());
@@ -210,13 +189,10 @@ fn a_destructor_that_polls_a_yield_during_drop_is_harmless() {
 
 #[test]
 fn a_panicking_body_leaves_the_generator_closed() {
-    let g = AsyncGen::<u8, (), Infallible, Value, _, _>::new(
-        |mut co: Co<u8, (), Infallible>| async move {
-            let mut y = co.yielder();
-            y.yield_(1).await;
+    let g = async_gen!(yield = u8, => {
+            yield_!(1);
             panic!("boom");
-        },
-    );
+    });
     let mut g = Box::pin(g);
     assert_eq!(block_on(g.as_mut().anext()), Ok(1));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -232,15 +208,12 @@ fn a_panicking_body_leaves_the_generator_closed() {
 
 #[test]
 fn stream_view_with_heap_values() {
-    let g = AsyncGen::<Box<u32>, (), &str, Fallible, _, _>::new(
-        |mut co: Co<Box<u32>, (), &'static str>| async move {
-            let mut y = co.yielder();
+    let g = async_gen!(yield = Box<u32>, return = Result<(), &'static str> => {
             for i in 0..3 {
-                y.yield_(Box::new(i)).await;
+                yield_!(Box::new(i));
             }
             Err::<(), &str>("end")
-        },
-    );
+    });
     let items: Vec<_> = block_on(pin!(g).collect());
     assert_eq!(
         items,
@@ -256,11 +229,9 @@ fn stream_view_with_heap_values() {
 #[test]
 fn a_moved_unstarted_generator_is_fine() {
     // Before its first resumption a generator may move: no pointer exists yet.
-    let g = AsyncGen::<u8, (), Infallible, Value, _, _>::new(
-        |mut co: Co<u8, (), Infallible>| async move {
-            co.yielder().yield_(7).await;
-        },
-    );
+    let g = async_gen!(yield = u8, => {
+            yield_!(7);
+    });
     let moved = [g];
     let [g] = moved;
     let mut g = Box::pin(g);

@@ -1,33 +1,14 @@
-//! The `AsyncGenerator` trait and the awaitables its calls return.
+//! The protocol trait, `AsyncGenerator`, and the awaitables its calls
+//! return.
 
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::chain::Link;
 use crate::error::{Error, RuntimeError};
 use crate::state::GenState;
-
-/// What a call asks of the generator.
-#[derive(Debug)]
-pub enum Command<S, E> {
-    /// `anext()`: resume with `S::default()`, or continue a step in flight.
-    Next(S),
-    /// `asend(value)`.
-    Send(S),
-    /// `athrow(error)`.
-    Throw(E),
-    /// `aclose()`.
-    Close,
-    /// The delegation this generator was awaiting finished under the fast
-    /// path: resume the body (no input) for a step of this kind. Only ever
-    /// sent by the runtime to a generator it drives as a delegate.
-    #[doc(hidden)]
-    Continue(crate::fast::StepKind),
-}
-
-/// The answer to one call: `Ok(Some(y))` yielded, `Ok(None)` completed with
-/// no value (`aclose`, or `athrow` on a finished generator), or an error.
-pub type Reply<Y, R, E, S> = Result<Option<Y>, Error<R, E, S>>;
+use crate::step::{Command, Internal, Reply};
 
 /// The [`Error`] type of generator `G`.
 pub type GenError<G> =
@@ -48,19 +29,18 @@ pub type GenError<G> =
 /// concurrent call is a compile error, not a run-time `RuntimeError`.
 ///
 /// ```
-/// use agen_runtime::{AsyncGen, AsyncGenerator, Co, Error, Value};
+/// use agen::{async_generator, yield_, AsyncGenerator, Error};
 ///
-/// // What `#[async_generator(yield = u32, send = u32)]` expands to.
-/// let doubler = AsyncGen::<u32, u32, _, Value, _, _>::new(|mut co: Co<u32, u32, _>| async move {
-///     let mut y = co.yielder();
-///     let mut n = y.yield_(0).await;
+/// #[async_generator(yield = u32, send = u32)]
+/// async fn doubler() {
+///     let mut n = yield_!(0);
 ///     loop {
-///         n = y.yield_(n * 2).await;
+///         n = yield_!(n * 2);
 ///     }
-/// });
+/// }
 ///
 /// # futures::executor::block_on(async {
-/// let mut g = std::pin::pin!(doubler);
+/// let mut g = std::pin::pin!(doubler());
 /// assert_eq!(g.as_mut().anext().await, Ok(0));
 /// assert_eq!(g.as_mut().asend(21).await, Ok(42));
 /// assert_eq!(g.as_mut().aclose().await, Ok(()));
@@ -99,18 +79,22 @@ pub trait AsyncGenerator {
         let _ = closing;
     }
 
-    /// Marks this generator as the inner of a fast-path delegation: it must
-    /// not cache its own delegation chain, because the root drives it.
+    /// The runtime's view of this generator for the delegation chain. Only
+    /// the runtime's own generators answer; the token keeps other crates
+    /// from implementing or calling it.
     #[doc(hidden)]
     #[inline]
-    fn mark_delegated(self: Pin<&mut Self>) {}
+    fn __link(&self, _: Internal) -> Option<&dyn Link<Self::Yield, Self::Send, Self::Error>> {
+        None
+    }
 
-    /// The delegation registered in this generator's slot, if any.
+    /// [`__link`](Self::__link), pinned and mutable.
     #[doc(hidden)]
     #[inline]
-    fn fast_delegate(
-        &self,
-    ) -> Option<crate::fast::StepperPtr<Self::Yield, Self::Send, Self::Error>> {
+    fn __link_mut(
+        self: Pin<&mut Self>,
+        _: Internal,
+    ) -> Option<Pin<&mut dyn Link<Self::Yield, Self::Send, Self::Error>>> {
         None
     }
 
@@ -251,42 +235,79 @@ call_future!(
     |reply| reply.map(|_| ())
 );
 
-/// A pinned pointer to a generator is a generator: `Pin<Box<dyn
-/// AsyncGenerator<..>>>` is how a generator is boxed as a trait object
-/// (call it through `Pin::new(&mut boxed).anext()`, or pin it again).
-impl<P> AsyncGenerator for Pin<P>
-where
-    P: core::ops::DerefMut + Unpin,
-    P::Target: AsyncGenerator,
-{
-    type Yield = <P::Target as AsyncGenerator>::Yield;
-    type Send = <P::Target as AsyncGenerator>::Send;
-    type Return = <P::Target as AsyncGenerator>::Return;
-    type Error = <P::Target as AsyncGenerator>::Error;
+macro_rules! forward_through_pin {
+    ($(#[$doc:meta])* [$($cfg:meta)?] $ptr:ty) => {
+        $(#[$doc])*
+        $(#[cfg($cfg)])?
+        impl<G: AsyncGenerator + ?Sized> AsyncGenerator for Pin<$ptr> {
+            type Yield = G::Yield;
+            type Send = G::Send;
+            type Return = G::Return;
+            type Error = G::Error;
 
-    fn state(&self) -> GenState {
-        (**self).state()
-    }
+            #[inline]
+            fn state(&self) -> GenState {
+                G::state(self)
+            }
 
-    fn on_call(self: Pin<&mut Self>, closing: bool) {
-        self.get_mut().as_mut().on_call(closing)
-    }
+            #[inline]
+            fn on_call(self: Pin<&mut Self>, closing: bool) {
+                G::on_call(self.get_mut().as_mut(), closing)
+            }
 
-    fn mark_delegated(self: Pin<&mut Self>) {
-        self.get_mut().as_mut().mark_delegated()
-    }
+            #[inline]
+            fn __link(&self, token: Internal) -> Option<&dyn Link<G::Yield, G::Send, G::Error>> {
+                G::__link(self, token)
+            }
 
-    fn fast_delegate(
-        &self,
-    ) -> Option<crate::fast::StepperPtr<Self::Yield, Self::Send, Self::Error>> {
-        (**self).fast_delegate()
-    }
+            #[inline]
+            fn __link_mut(
+                self: Pin<&mut Self>,
+                token: Internal,
+            ) -> Option<Pin<&mut dyn Link<G::Yield, G::Send, G::Error>>> {
+                G::__link_mut(self.get_mut().as_mut(), token)
+            }
 
-    fn poll_resume(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        command: &mut Option<Command<Self::Send, Self::Error>>,
-    ) -> Poll<GenReply<Self>> {
-        self.get_mut().as_mut().poll_resume(cx, command)
-    }
+            #[inline]
+            fn poll_resume(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                command: &mut Option<Command<G::Send, G::Error>>,
+            ) -> Poll<GenReply<Self>> {
+                G::poll_resume(self.get_mut().as_mut(), cx, command)
+            }
+        }
+
+        $(#[cfg($cfg)])?
+        impl<G: GeneratorOutput + ?Sized> GeneratorOutput for Pin<$ptr> {
+            type Output = G::Output;
+            #[inline]
+            fn output(result: Result<G::Return, G::Error>) -> G::Output {
+                G::output(result)
+            }
+        }
+    };
+}
+
+// Only the pointers whose `Deref` and `DerefMut` are the standard library's:
+// the delegation chain follows them, so they must reach one object, always.
+forward_through_pin!(
+    /// A pinned reference to a generator is a generator: delegate to one
+    /// you keep (`yield_from_!(g.as_mut())`), or drive it through the
+    /// reference.
+    [] &mut G
+);
+forward_through_pin!(
+    /// `Pin<Box<G>>` is a generator, also for `G = dyn AsyncGenerator<..>`:
+    /// box a generator as a trait object this way.
+    [feature = "alloc"] alloc::boxed::Box<G>
+);
+
+/// A generator that knows its body's written return type: what delegating
+/// to it evaluates to. Every `#[async_generator]` fn returns one.
+pub trait GeneratorOutput: AsyncGenerator {
+    /// The body's written return type (`()`, `T`, or `Result<T, E>`).
+    type Output;
+    /// Reassembles the output from the generator's return value or error.
+    fn output(result: Result<Self::Return, Self::Error>) -> Self::Output;
 }

@@ -1,0 +1,88 @@
+//! The `Stream` view of a generator: an `anext` per item, the body's error
+//! as one item, and `None` once finished, for good.
+
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+
+use crate::error::{Error, RuntimeError};
+use core::future::Future;
+
+use crate::generator::AsyncGen;
+use crate::output::BodyOutput;
+use crate::protocol::AsyncGenerator;
+use crate::state::GenState;
+use crate::step::{Command, Continue, Reply, StepKind};
+
+impl<Y, S, E, K, Fut> Stream for AsyncGen<Y, S, E, K, Fut>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    type Item = <Fut::Output as BodyOutput<K>>::Item<Y>;
+
+    #[inline]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.poll_item(cx) {
+            Poll::Ready(Ok(Some(y))) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+            Poll::Ready(reply) => Poll::Ready(stream_end::<Y, Fut::Output, K, _, _>(reply)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<Y, S, E, K, Fut> FusedStream for AsyncGen<Y, S, E, K, Fut>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    #[inline]
+    fn is_terminated(&self) -> bool {
+        self.state() == GenState::Closed
+    }
+}
+
+/// The `Stream` view of any generator whose output is `O` (kind `K`): an
+/// `anext` per item, continuing a step in flight as an `anext` (a yield is
+/// an item whatever call started the step).
+pub(crate) fn poll_next_item<G, O, K>(
+    mut generator: Pin<&mut G>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<O::Item<G::Yield>>>
+where
+    G: AsyncGenerator + ?Sized,
+    G::Send: Default,
+    O: BodyOutput<K, Error = G::Error>,
+{
+    let mut command = match generator.state() {
+        GenState::Closed => return Poll::Ready(None),
+        GenState::Running => Some(Command::Continue(Continue(StepKind::Next))),
+        GenState::Created | GenState::Suspended => Some(Command::Next(Default::default())),
+    };
+    Poll::Ready(
+        match core::task::ready!(generator.as_mut().poll_resume(cx, &mut command)) {
+            Ok(Some(y)) => Some(O::item(y)),
+            reply => stream_end::<G::Yield, O, K, _, _>(reply),
+        },
+    )
+}
+
+/// The `Stream` item for a reply that is not a yield: the body's error once,
+/// else the end. Every such reply leaves the generator `Closed` (the step
+/// was an `anext`: a yield would have been an item).
+#[cold]
+fn stream_end<Y, O, K, R, S>(reply: Reply<Y, R, O::Error, S>) -> Option<O::Item<Y>>
+where
+    O: BodyOutput<K>,
+{
+    match reply {
+        Ok(Some(y)) => Some(O::item(y)),
+        Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
+            Some(O::error_item(e))
+        }
+        Ok(None) | Err(_) => None,
+    }
+}
