@@ -708,6 +708,100 @@ delegate_rows! {
 }
 
 // ---------------------------------------------------------------------------
+// forward (depth 1, 4, 16): the same chain without boxes, each level a
+// generic forwarder that takes the level below as its argument (statically
+// nested types). agen delegates with `yield_from_!(inner)`; async-stream and
+// the hand-written forwarder pull each item through a `while let` loop.
+// (async-stream has no depth-16 row: its forwarder stores the level below
+// twice, so 16 levels take megabytes and overflow the main thread's stack.)
+// ---------------------------------------------------------------------------
+
+#[async_generator(yield = u64)]
+async fn agen_forward<G>(inner: G)
+where
+    G: agen::GeneratorOutput<Yield = u64, Send = (), Error = std::convert::Infallible, Output = ()>,
+{
+    yield_from_!(inner);
+}
+
+fn async_stream_forward<S: Stream<Item = u64>>(inner: S) -> impl Stream<Item = u64> {
+    async_stream::stream! {
+        let mut inner = pin!(inner);
+        while let Some(x) = inner.next().await {
+            yield x;
+        }
+    }
+}
+
+struct HandForward<S>(S);
+
+impl<S: Stream<Item = u64> + Unpin> Stream for HandForward<S> {
+    type Item = u64;
+    #[inline]
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u64>> {
+        std::pin::Pin::new(&mut self.0).poll_next(cx)
+    }
+}
+
+/// Wraps `$leaf` in `$wrap` once per `$level` token.
+macro_rules! nest {
+    ($wrap:ident, $leaf:expr; $($level:tt)*) => {{
+        let g = $leaf;
+        $( let g = { let _ = $level; $wrap(g) }; )*
+        g
+    }};
+}
+
+fn forward_agen_1(n: u64) -> u64 {
+    block_on(sum_stream(nest!(agen_forward, agen_count(n); 1)))
+}
+fn forward_agen_4(n: u64) -> u64 {
+    block_on(sum_stream(nest!(agen_forward, agen_count(n); 1 2 3 4)))
+}
+fn forward_agen_16(n: u64) -> u64 {
+    block_on(sum_stream(
+        nest!(agen_forward, agen_count(n); 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+    ))
+}
+fn forward_async_stream_1(n: u64) -> u64 {
+    block_on(sum_stream(
+        nest!(async_stream_forward, async_stream_count(n); 1),
+    ))
+}
+fn forward_async_stream_4(n: u64) -> u64 {
+    block_on(sum_stream(
+        nest!(async_stream_forward, async_stream_count(n); 1 2 3 4),
+    ))
+}
+fn hand_forward(
+    g: impl Stream<Item = u64> + Unpin,
+) -> HandForward<impl Stream<Item = u64> + Unpin> {
+    HandForward(g)
+}
+fn forward_hand_1(n: u64) -> u64 {
+    block_on(sum_stream(nest!(hand_forward, HandCount::new(n); 1)))
+}
+fn forward_hand_4(n: u64) -> u64 {
+    block_on(sum_stream(nest!(hand_forward, HandCount::new(n); 1 2 3 4)))
+}
+fn forward_hand_16(n: u64) -> u64 {
+    block_on(sum_stream(
+        nest!(hand_forward, HandCount::new(n); 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+    ))
+}
+
+static FORWARD: &[Contender] = &[
+    c("agen_d1", forward_agen_1),
+    c("async_stream_d1", forward_async_stream_1),
+    c("hand_d1", forward_hand_1),
+    c("agen_d4", forward_agen_4),
+    c("async_stream_d4", forward_async_stream_4),
+    c("hand_d4", forward_hand_4),
+    c("agen_d16", forward_agen_16),
+    c("hand_d16", forward_hand_16),
+];
+
+// ---------------------------------------------------------------------------
 // The tables: one row per contender, shared by divan and `--one`.
 // ---------------------------------------------------------------------------
 
@@ -769,12 +863,13 @@ static WORKLOADS: &[(&str, &[Contender])] = &[
     ("fallible", FALLIBLE),
     ("create_drop", CREATE_DROP),
     ("delegate", DELEGATE),
+    ("forward", FORWARD),
 ];
 
 /// Expected checksums, so that every contender is checked to do the work.
 fn expected(workload: &str, n: u64) -> u64 {
     match workload {
-        "yield_sum" | "fallible" | "delegate" => n.wrapping_mul(n.wrapping_sub(1)) / 2,
+        "yield_sum" | "fallible" | "delegate" | "forward" => n.wrapping_mul(n.wrapping_sub(1)) / 2,
         "ping_pong" => n,
         "create_drop" => 0,
         _ => unreachable!("unknown workload {workload}"),
@@ -786,7 +881,7 @@ fn expected(workload: &str, n: u64) -> u64 {
 // ---------------------------------------------------------------------------
 
 mod benches {
-    use super::{CREATE_DROP, Contender, DELEGATE, FALLIBLE, N, PING_PONG, YIELD_SUM};
+    use super::{CREATE_DROP, Contender, DELEGATE, FALLIBLE, FORWARD, N, PING_PONG, YIELD_SUM};
     use divan::counter::ItemsCount;
     use divan::{Bencher, black_box};
 
@@ -818,6 +913,11 @@ mod benches {
 
     #[divan::bench(args = DELEGATE)]
     fn delegate(bencher: Bencher, contender: &Contender) {
+        run(bencher, contender);
+    }
+
+    #[divan::bench(args = FORWARD)]
+    fn forward(bencher: Bencher, contender: &Contender) {
         run(bencher, contender);
     }
 }

@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::chain::Link;
+use crate::chain::{Link, StepperPtr};
 use crate::output::{BodyOutput, Fallible, Value};
 use crate::protocol::{AsyncGenerator, GeneratorOutput};
 use crate::state::GenState;
@@ -87,6 +87,11 @@ macro_rules! boxed_generator {
             #[inline]
             fn __link(&self, token: Internal) -> Option<&dyn Link<Y, S, O::Error>> {
                 self.inner.__link(token)
+            }
+
+            #[inline]
+            fn __registration(&self, token: Internal) -> Option<StepperPtr<Y, S, O::Error>> {
+                self.inner.__registration(token)
             }
 
             #[inline]

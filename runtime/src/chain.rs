@@ -78,17 +78,19 @@ pub(crate) enum Below<Y, S, E> {
 
 type Erased<Y, S, E> = NonNull<StepperHeader<Y, S, E>>;
 
+/// A stepper's step: see [`StepperPtr::step`].
+pub(crate) type StepFn<Y, S, E> =
+    unsafe fn(Erased<Y, S, E>, &mut Context<'_>, &mut Option<Command<S, E>>) -> Poll<FastStep<Y>>;
+/// What is below a stepper: see [`StepperPtr::below`].
+pub(crate) type BelowFn<Y, S, E> = unsafe fn(Erased<Y, S, E>) -> Below<Y, S, E>;
+
 /// The type-erased operations of a stepper: a hand-made vtable at the start
 /// of each `SameDelegate`, so that a registration is a thin pointer.
 /// (A `&'static` vtable would need `'static` item types.)
 #[repr(C)]
 pub(crate) struct StepperHeader<Y, S, E> {
-    step: unsafe fn(
-        Erased<Y, S, E>,
-        &mut Context<'_>,
-        &mut Option<Command<S, E>>,
-    ) -> Poll<FastStep<Y>>,
-    below: unsafe fn(Erased<Y, S, E>) -> Below<Y, S, E>,
+    step: StepFn<Y, S, E>,
+    below: BelowFn<Y, S, E>,
     close_inner: unsafe fn(Erased<Y, S, E>),
     /// The root's cache of its deepest active stepper, kept in the header of
     /// the root's own registration.
@@ -100,14 +102,10 @@ pub(crate) struct StepperOps<Y, S, E> {
     /// # Safety (of calling it)
     /// The header must head a live, pinned stepper that nothing else uses
     /// during the call.
-    pub(crate) step: unsafe fn(
-        Erased<Y, S, E>,
-        &mut Context<'_>,
-        &mut Option<Command<S, E>>,
-    ) -> Poll<FastStep<Y>>,
+    pub(crate) step: StepFn<Y, S, E>,
     /// # Safety (of calling it)
     /// As for `step`.
-    pub(crate) below: unsafe fn(Erased<Y, S, E>) -> Below<Y, S, E>,
+    pub(crate) below: BelowFn<Y, S, E>,
     /// # Safety (of calling it)
     /// As for `step`; only while unwinding from a panic in the chain.
     pub(crate) close_inner: unsafe fn(Erased<Y, S, E>),

@@ -254,6 +254,13 @@ pub struct SameDelegate<G: GeneratorOutput> {
     _pinned: PhantomPinned,
 }
 
+/// [`SameDelegate`]'s fields: the inner pinned, `started`, `outcome`.
+type Fields<'a, G> = (
+    Pin<&'a mut G>,
+    &'a mut bool,
+    &'a mut Option<Outcome<<G as GeneratorOutput>::Output, <G as AsyncGenerator>::Error>>,
+);
+
 impl<G> SameDelegate<G>
 where
     G: GeneratorOutput,
@@ -289,13 +296,7 @@ where
     }
 
     /// The delegate's fields, the inner pinned.
-    fn project(
-        self: Pin<&mut Self>,
-    ) -> (
-        Pin<&mut G>,
-        &mut bool,
-        &mut Option<Outcome<G::Output, G::Error>>,
-    ) {
+    fn project(self: Pin<&mut Self>) -> Fields<'_, G> {
         // SAFETY: `inner` is structurally pinned (never moved out, dropped in
         // place); `started` and `outcome` are not pinned and are never moved
         // while pinned data exists elsewhere.
@@ -329,19 +330,33 @@ where
             // `firstiter` for an inner started by `yield from` too.
             inner.as_mut().on_call(closing);
         }
-        let reply = core::task::ready!(inner.as_mut().poll_resume(cx, command));
-        Poll::Ready(match reply_to_delegated::<G, G::Error>(reply, closing) {
+        match inner.as_mut().poll_resume(cx, command) {
+            Poll::Ready(Ok(Some(value))) => Poll::Ready(FastStep::Yielded {
+                value,
+                deeper: inner.__registration(Internal::new()).is_some(),
+            }),
+            Poll::Ready(reply) => Poll::Ready(Self::over(reply, closing, outcome)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// A step that did not yield: the delegation is over; keeps its outcome.
+    #[cold]
+    fn over(
+        reply: Reply<G::Yield, G::Return, G::Error, G::Send>,
+        closing: bool,
+        outcome: &mut Option<Outcome<G::Output, G::Error>>,
+    ) -> FastStep<G::Yield> {
+        match reply_to_delegated::<G, G::Error>(reply, closing) {
             Delegated::Yielded(value) => FastStep::Yielded {
                 value,
-                deeper: inner
-                    .__link(Internal::new())
-                    .is_some_and(|link| link.registration().is_some()),
+                deeper: false,
             },
             Delegated::Over(over) => {
                 *outcome = Some(over);
                 FastStep::Done
             }
-        })
+        }
     }
 
     /// What is below this stepper.

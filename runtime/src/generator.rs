@@ -51,6 +51,29 @@ impl<F: FnMut()> Drop for Defer<F> {
     }
 }
 
+/// What the hot path saw.
+pub(crate) enum Hot<Y, O> {
+    /// A plain yield.
+    Yielded(Y),
+    /// The body returned `Pending` without one (the slot says what it did).
+    Other,
+    /// The body finished.
+    Finished(O),
+}
+
+/// A root's registration and the deepest stepper it has cached.
+pub(crate) type CachedChain<Y, S, E> = (StepperPtr<Y, S, E>, StepperPtr<Y, S, E>);
+
+/// What [`AsyncGen::chain_next`] saw.
+pub(crate) enum ChainNext<Y> {
+    /// The deepest generator yielded.
+    Yielded(Y),
+    /// Its step waits.
+    Pending,
+    /// A delegation finished: continue with `chain_continue`.
+    Continue,
+}
+
 /// How a poll of the body ended, for the step in flight.
 enum BodyStep<T> {
     /// The step's answer (or `Pending`).
@@ -60,7 +83,8 @@ enum BodyStep<T> {
     Delegated,
 }
 
-type ReplyOf<Y, S, E, K, Fut> = Reply<Y, <<Fut as Future>::Output as BodyOutput<K>>::Return, E, S>;
+pub(crate) type ReplyOf<Y, S, E, K, Fut> =
+    Reply<Y, <<Fut as Future>::Output as BodyOutput<K>>::Return, E, S>;
 
 impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut>
 where
@@ -134,27 +158,65 @@ where
     }
 
     /// The hot path: a generator parked at a plain yield, resumed with a
-    /// value (`anext`, `asend`, the `Stream`).
+    /// value (`anext`, `asend`, the `Stream`). Only "it yielded" is decided
+    /// here; every other outcome is finished out of line by the caller
+    /// (`finish_pending`, `after_ready`), so that this stays small enough to
+    /// be inlined into the consumer's future and its result stays in
+    /// registers.
     ///
     /// # Safety
     /// The slot holds `Suspended`, and `self` is pinned.
+    #[inline(always)]
+    pub(crate) unsafe fn resume_hot(
+        &mut self,
+        cx: &mut Context<'_>,
+        input: S,
+    ) -> Hot<Y, Fut::Output> {
+        // SAFETY: no body code runs; `Suspended` has no payload to leak.
+        unsafe { self.slot.write(Cell::Sent(input)) };
+        match self.poll_fut(cx) {
+            // SAFETY: the body's poll is over.
+            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
+                Cell::Yielded(y) => Hot::Yielded(y),
+                other => {
+                    // SAFETY: as above; `Suspended` has no payload.
+                    unsafe { self.slot.write(other) };
+                    Hot::Other
+                }
+            },
+            Poll::Ready(output) => Hot::Finished(output),
+        }
+    }
+
+    /// [`resume_hot`](Self::resume_hot) answered as a call.
+    ///
+    /// # Safety
+    /// As for [`resume_hot`](Self::resume_hot).
     #[inline(always)]
     unsafe fn resume_suspended(
         &mut self,
         cx: &mut Context<'_>,
         input: S,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        // SAFETY: no body code runs; `Suspended` has no payload to leak.
-        unsafe { self.slot.write(Cell::Sent(input)) };
-        let poll = self.poll_fut(cx);
-        match poll {
-            // SAFETY: the body's poll is over.
-            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
-                Cell::Yielded(y) => Poll::Ready(Ok(Some(y))),
-                other => self.after_pending_then_chain(cx, other),
-            },
-            Poll::Ready(output) => self.after_ready(output),
+        // SAFETY: the caller's contract.
+        match unsafe { self.resume_hot(cx, input) } {
+            Hot::Yielded(y) => Poll::Ready(Ok(Some(y))),
+            Hot::Other => self.finish_pending(cx),
+            Hot::Finished(output) => self.after_ready(output),
         }
+    }
+
+    /// The body returned `Pending` without a plain yield: finishes the step
+    /// from what it left in the slot.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn finish_pending(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        // SAFETY: no body code runs.
+        let state = unsafe { self.slot.replace(Cell::Running) };
+        self.after_pending_then_chain(cx, state)
     }
 
     /// [`after_pending`](Self::after_pending), driving the chain if the body
@@ -176,9 +238,11 @@ where
     #[inline(always)]
     fn poll_fut(&mut self, cx: &mut Context<'_>) -> Poll<Fut::Output> {
         let this: *mut Self = self;
-        // SAFETY (of the closure): it runs only while unwinding out of the
-        // poll below, when nothing else uses the generator.
-        let guard = Defer(move || unsafe { (*this).drop_body() });
+        let guard = Defer(move || {
+            // SAFETY: this runs only while unwinding out of the poll below,
+            // when nothing else uses the generator.
+            unsafe { (*this).drop_body() }
+        });
         // SAFETY: the slot says the future is live (every caller checked);
         // `self` is pinned (every caller comes through `Pin<&mut Self>`) and
         // the future is never moved, only dropped in place.
@@ -191,7 +255,7 @@ where
     /// The body finished: returned or raised.
     #[cold]
     #[inline(never)]
-    fn after_ready(&mut self, output: Fut::Output) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+    pub(crate) fn after_ready(&mut self, output: Fut::Output) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         self.drop_body();
         Poll::Ready(match output.into_result() {
             Ok(value) if self.step == StepKind::Close => {
@@ -272,28 +336,46 @@ where
     }
 
     /// The first resumption: polls the body with the waker that hands it
-    /// its handle (`handoff.rs`).
+    /// its handle (`handoff.rs`). Like [`resume_hot`](Self::resume_hot), it
+    /// decides only "it yielded" and leaves the rest to the caller.
+    ///
+    /// # Safety
+    /// The slot holds `Created`, and `self` is pinned.
     #[inline(never)]
-    fn start(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+    pub(crate) unsafe fn start_hot(&mut self, cx: &mut Context<'_>) -> Hot<Y, Fut::Output> {
         // SAFETY: no body code runs; `Created` has no payload.
         unsafe { self.slot.write(Cell::Running) };
         let this: *mut Self = self;
-        // SAFETY (of the closure): as in `poll_fut`.
-        let guard = Defer(move || unsafe { (*this).drop_body() });
+        let guard = Defer(move || {
+            // SAFETY: as in `poll_fut`.
+            unsafe { (*this).drop_body() }
+        });
         // SAFETY: as in `poll_fut`.
         let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
         let poll = handoff::poll_first(&self.slot, fut, cx);
         core::mem::forget(guard);
         match poll {
-            Poll::Pending => {
-                // SAFETY: the body's poll is over.
-                let state = unsafe { self.slot.replace(Cell::Running) };
-                match self.after_pending(state) {
-                    BodyStep::Done(poll) => poll,
-                    BodyStep::Delegated => self.poll_chain(cx, None),
+            // SAFETY: the body's poll is over.
+            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
+                Cell::Yielded(y) => Hot::Yielded(y),
+                other => {
+                    // SAFETY: as above; `Suspended` has no payload.
+                    unsafe { self.slot.write(other) };
+                    Hot::Other
                 }
-            }
-            Poll::Ready(output) => self.after_ready(output),
+            },
+            Poll::Ready(output) => Hot::Finished(output),
+        }
+    }
+
+    /// [`start_hot`](Self::start_hot) answered as a call.
+    fn start(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        // SAFETY: only called for `Created`; pinned (every caller comes
+        // through a pin).
+        match unsafe { self.start_hot(cx) } {
+            Hot::Yielded(y) => Poll::Ready(Ok(Some(y))),
+            Hot::Other => self.finish_pending(cx),
+            Hot::Finished(output) => self.after_ready(output),
         }
     }
 
@@ -308,9 +390,11 @@ where
         mut command: Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         let this: *mut Self = self;
-        // SAFETY (of the closure): it runs only while unwinding out of a step
-        // below, when nothing else uses the generator or its chain.
-        let guard = Defer(move || unsafe { (*this).close_chain_after_panic() });
+        let guard = Defer(move || {
+            // SAFETY: this runs only while unwinding out of a step below,
+            // when nothing else uses the generator or its chain.
+            unsafe { (*this).close_chain_after_panic() }
+        });
         // The body was just polled to pick up a finished delegation's outcome.
         let mut body_polled = false;
         let poll = loop {
@@ -318,17 +402,20 @@ where
                 // Not parked in a delegation (any more): the body goes on.
                 break self.poll_body(cx);
             };
-            // SAFETY (every stepper call below): `top` is our slot's
-            // registration and every one below it is valid while our body is
-            // parked in its delegation; they are re-read after every step
-            // that can change them (chain.rs).
+            // Every stepper call below: `top` is our slot's registration, and
+            // it and every one below it stay valid while our body is parked
+            // in its delegation; they are re-read after every step that can
+            // change them (chain.rs).
             let leaf = if self.driven {
+                // SAFETY: see above.
                 unsafe { top.deepest() }
             } else {
+                // SAFETY: see above.
                 let cache = unsafe { top.cache() };
                 match cache.get() {
                     Some(leaf) => Some(leaf),
                     None => {
+                        // SAFETY: see above.
                         let leaf = unsafe { top.deepest() };
                         cache.set(leaf);
                         leaf
@@ -356,11 +443,16 @@ where
             body_polled = false;
             // SAFETY: no body code runs; a registration has no payload.
             unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+            // SAFETY: see above; `leaf` was read off the chain just now.
             match unsafe { leaf.step(cx, &mut command) } {
                 Poll::Pending => break Poll::Pending,
                 Poll::Ready(FastStep::Yielded { value, deeper }) => {
                     if deeper && !self.driven {
-                        unsafe { top.cache() }.set(unsafe { leaf.deepest() });
+                        // SAFETY: see above; the step grew the chain below
+                        // `leaf`, which is re-walked here.
+                        let deepest = unsafe { leaf.deepest() };
+                        // SAFETY: see above.
+                        unsafe { top.cache() }.set(deepest);
                     }
                     // SAFETY: no body code runs; a registration has no payload.
                     unsafe { self.slot.write(Cell::Delegating(top)) };
@@ -369,6 +461,7 @@ where
                 Poll::Ready(FastStep::Done) => {
                     // The finished stepper is inactive and ends the next walk.
                     if !self.driven {
+                        // SAFETY: see above.
                         unsafe { top.cache() }.set(None);
                     }
                     command = Some(Command::Continue(Continue(self.step)));
@@ -491,6 +584,14 @@ where
         command: &mut Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         match command.take() {
+            Some(Command::Next(s) | Command::Send(s)) if self.parked_root_leaf().is_some() => {
+                let chain = self.parked_root_leaf().expect("checked just now");
+                match self.chain_next(cx, chain, s) {
+                    ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
+                    ChainNext::Pending => Poll::Pending,
+                    ChainNext::Continue => self.chain_continue(cx),
+                }
+            }
             Some(command) => self.poll_command(cx, command),
             // SAFETY: no body code runs.
             None if unsafe { self.slot.peek(Tag::of) } == Tag::Running => {
@@ -501,29 +602,102 @@ where
         }
     }
 
-    /// The `Stream` view's step: the next item, continuing a step in flight
-    /// as an `anext` (so that a yield is an item, whatever call started the
-    /// step).
+    /// A root parked in a delegation whose deepest stepper it has cached:
+    /// [`chain_next`](Self::chain_next) applies.
     #[inline(always)]
-    pub(crate) fn poll_item(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<ReplyOf<Y, S, E, K, Fut>>
-    where
-        S: Default,
-    {
-        // SAFETY: nothing here moves the generator or its body.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: no body code runs.
-        if unsafe { this.slot.peek(|c| matches!(c, Cell::Suspended)) } {
-            // SAFETY: checked `Suspended`; pinned.
-            return unsafe { this.resume_suspended(cx, S::default()) };
+    pub(crate) fn parked_root_leaf(&self) -> Option<CachedChain<Y, S, E>> {
+        if self.driven {
+            return None;
         }
-        this.poll_item_slow(cx)
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        let top = unsafe {
+            self.slot.peek(|c| match c {
+                Cell::Delegating(top) => Some(*top),
+                _ => None,
+            })
+        }?;
+        // SAFETY: our registration is valid while our body is parked in it.
+        let leaf = unsafe { top.cache() }.get()?;
+        Some((top, leaf))
     }
 
+    /// The chain's hot path: an `anext`/`asend` of a root parked in a
+    /// delegation, with its deepest stepper cached, resumes that stepper
+    /// directly. Anything but a yield is finished by the general path
+    /// ([`chain_continue`](Self::chain_continue)).
+    ///
+    /// `top` and `leaf` are what [`parked_root_leaf`](Self::parked_root_leaf)
+    /// answered just now.
+    #[inline(always)]
+    pub(crate) fn chain_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        (top, leaf): CachedChain<Y, S, E>,
+        input: S,
+    ) -> ChainNext<Y> {
+        // SAFETY: no body code runs; a registration has no payload.
+        unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+        let this: *mut Self = self;
+        let guard = Defer(move || {
+            // SAFETY: as in `poll_chain`.
+            unsafe { (*this).close_chain_after_panic() }
+        });
+        let mut command = Some(Command::Next(input));
+        // SAFETY: `top` is our registration and `leaf` the deepest active
+        // stepper below it, cached since the chain last changed (chain.rs).
+        let step = unsafe { leaf.step(cx, &mut command) };
+        core::mem::forget(guard);
+        match step {
+            Poll::Pending => ChainNext::Pending,
+            Poll::Ready(FastStep::Yielded { value, deeper }) => {
+                if deeper {
+                    // SAFETY: as above; the step grew the chain below `leaf`.
+                    let deepest = unsafe { leaf.deepest() };
+                    // SAFETY: as above.
+                    unsafe { top.cache() }.set(deepest);
+                }
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::Delegating(top)) };
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::Done) => {
+                // SAFETY: as above.
+                unsafe { top.cache() }.set(None);
+                ChainNext::Continue
+            }
+        }
+    }
+
+    /// After [`chain_next`](Self::chain_next) finished a delegation: the
+    /// general path goes on with the step.
+    #[cold]
     #[inline(never)]
-    fn poll_item_slow(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>>
+    pub(crate) fn chain_continue(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        self.poll_chain(cx, Some(Command::Continue(Continue(StepKind::Next))))
+    }
+
+    /// Parked at a plain yield: the hot path applies.
+    #[inline(always)]
+    pub(crate) fn is_suspended(&self) -> bool {
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe { self.slot.peek(|c| matches!(c, Cell::Suspended)) }
+    }
+
+    /// Not started: [`start_hot`](Self::start_hot) applies.
+    #[inline(always)]
+    pub(crate) fn is_created(&self) -> bool {
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe { self.slot.peek(|c| matches!(c, Cell::Created)) }
+    }
+
+    /// The `Stream` view's step off the hot path: the next reply, a step in
+    /// flight continued as an `anext` (so that a yield is an item whatever
+    /// call started the step).
+    #[inline(never)]
+    pub(crate) fn poll_item_slow(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>>
     where
         S: Default,
     {
@@ -548,8 +722,11 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
         let slot = &self.slot;
         // Whatever the body's destructors publish is dropped, and the tag
         // says Closed, however the drop below ends.
-        // SAFETY (of the closure): runs after the body is gone.
-        let _closed = Defer(|| drop(unsafe { slot.replace(Cell::Closed) }));
+        let _closed = Defer(|| {
+            // SAFETY: this runs once the body is gone (or while its drop
+            // unwinds): no body code runs any more.
+            drop(unsafe { slot.replace(Cell::Closed) })
+        });
         match old {
             Cell::Closed => {}
             other => {
@@ -670,6 +847,11 @@ where
     }
 
     #[inline]
+    fn __registration(&self, _: Internal) -> Option<StepperPtr<Y, S, E>> {
+        self.registration()
+    }
+
+    #[inline]
     fn __link_mut(self: Pin<&mut Self>, _: Internal) -> Option<Pin<&mut dyn Link<Y, S, E>>> {
         Some(self)
     }
@@ -687,12 +869,13 @@ impl<Y, S, E, K, Fut> Link<Y, S, E> for AsyncGen<Y, S, E, K, Fut> {
         let Some(top) = this.registration() else {
             return;
         };
-        // SAFETY (stepper calls): our registration and those below it are
-        // valid while our body is parked in its delegation.
         // Whatever this generator cached is stale or about to be.
+        // SAFETY: our registration and those below it are valid while our
+        // body is parked in its delegation.
         unsafe { top.cache() }.set(None);
         if !driven {
             // Driven, its tag was not kept up to date: read it off the chain.
+            // SAFETY: as above.
             let cell = match unsafe { top.chain_state() } {
                 GenState::Suspended => Cell::Delegating(top),
                 _ => Cell::DelegatingInFlight(top),

@@ -103,7 +103,11 @@ pub unsafe fn handle<Y, S, E>() -> Handle<Y, S, E> {
 }
 
 /// Future of [`handle`].
-pub struct Handle<Y, S, E>(PhantomData<fn() -> (Y, S, E)>);
+pub struct Handle<Y, S, E>(PhantomData<Types<Y, S, E>>);
+
+/// The generator's types, as data that is `Send`, `Sync` and `Unpin` whatever
+/// they are.
+type Types<Y, S, E> = fn() -> (Y, S, E);
 
 impl<Y, S, E> Future for Handle<Y, S, E> {
     type Output = Co<Y, S, E>;

@@ -7,20 +7,21 @@
 //!
 //! # Layers
 //!
-//! Modules import only from the layers above them in this list (the leaves
-//! first):
+//! Modules import only from the layers above them in this list (checked by
+//! `tests/layers.rs`); modules on one line do not import each other:
 //!
-//! 1. `state`, `error`, `output`, `step`: the life states, the error kinds,
-//!    the body's output kinds, and the commands a call sends;
-//! 2. `chain`: the delegation chain's registrations and walk;
-//! 3. `protocol`: the `AsyncGenerator` trait and its call futures;
-//! 4. `delegate`: `yield_from_!`'s adapters (one is the chain's stepper);
-//! 5. `slot`: the raw cell between a generator and its body;
-//! 6. `yielder`: the body's side (`Yielder` and the futures it makes);
-//! 7. `handoff`: how a body gets its handle, at its first poll;
-//! 8. `generator`: the state machine;
-//! 9. `stream`: its `Stream` view;
-//! 10. `boxed`, `aclosing`, `hooks`, `finalize`: built on the protocol.
+//! 1. `state`, `error`: the life states and the error kinds;
+//! 2. `output`, `step`: the body's output kinds, the commands a call sends;
+//! 3. `chain`: the delegation chain's registrations and walk;
+//! 4. `protocol`: the `AsyncGenerator` trait and its call futures;
+//! 5. `delegate`: `yield_from_!`'s adapters (one is the chain's stepper);
+//! 6. `slot`: the raw cell between a generator and its body;
+//! 7. `yielder`: the body's side (`Yielder` and the futures it makes);
+//! 8. `handoff`: how a body gets its handle, at its first poll;
+//! 9. `generator`: the state machine;
+//! 10. `stream`: its `Stream` view;
+//! 11. `boxed`, `aclosing`; 12. `hooks`; 13. `finalize`: built on the
+//!     protocol.
 #![no_std]
 #![deny(missing_docs)]
 #![warn(

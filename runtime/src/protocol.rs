@@ -5,10 +5,13 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::chain::Link;
+use crate::chain::{Link, StepperPtr};
 use crate::error::{Error, RuntimeError};
 use crate::state::GenState;
 use crate::step::{Command, Internal, Reply};
+
+/// The chain's view of a generator, pinned (see `AsyncGenerator::__link_mut`).
+pub(crate) type PinnedLink<'a, Y, S, E> = Pin<&'a mut dyn Link<Y, S, E>>;
 
 /// The [`Error`] type of generator `G`.
 pub type GenError<G> =
@@ -88,13 +91,25 @@ pub trait AsyncGenerator {
         None
     }
 
+    /// The registration of this generator's chain delegation, if its body
+    /// is parked in one (what [`__link`](Self::__link)`.registration()`
+    /// answers, in one call).
+    #[doc(hidden)]
+    #[inline]
+    fn __registration(
+        &self,
+        _: Internal,
+    ) -> Option<StepperPtr<Self::Yield, Self::Send, Self::Error>> {
+        None
+    }
+
     /// [`__link`](Self::__link), pinned and mutable.
     #[doc(hidden)]
     #[inline]
     fn __link_mut(
         self: Pin<&mut Self>,
         _: Internal,
-    ) -> Option<Pin<&mut dyn Link<Self::Yield, Self::Send, Self::Error>>> {
+    ) -> Option<PinnedLink<'_, Self::Yield, Self::Send, Self::Error>> {
         None
     }
 
@@ -261,10 +276,15 @@ macro_rules! forward_through_pin {
             }
 
             #[inline]
+            fn __registration(&self, token: Internal) -> Option<StepperPtr<G::Yield, G::Send, G::Error>> {
+                G::__registration(self, token)
+            }
+
+            #[inline]
             fn __link_mut(
                 self: Pin<&mut Self>,
                 token: Internal,
-            ) -> Option<Pin<&mut dyn Link<G::Yield, G::Send, G::Error>>> {
+            ) -> Option<PinnedLink<'_, G::Yield, G::Send, G::Error>> {
                 G::__link_mut(self.get_mut().as_mut(), token)
             }
 

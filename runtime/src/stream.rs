@@ -9,7 +9,7 @@ use futures_core::{FusedStream, Stream};
 use crate::error::{Error, RuntimeError};
 use core::future::Future;
 
-use crate::generator::AsyncGen;
+use crate::generator::{AsyncGen, ChainNext, Hot};
 use crate::output::BodyOutput;
 use crate::protocol::AsyncGenerator;
 use crate::state::GenState;
@@ -25,11 +25,61 @@ where
 
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match self.poll_item(cx) {
-            Poll::Ready(Ok(Some(y))) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            Poll::Ready(reply) => Poll::Ready(stream_end::<Y, Fut::Output, K, _, _>(reply)),
-            Poll::Pending => Poll::Pending,
+        // SAFETY: nothing here moves the generator or its body.
+        let this = unsafe { self.get_unchecked_mut() };
+        if !this.is_suspended() {
+            return poll_next_cold(this, cx);
         }
+        // SAFETY: checked `Suspended`; pinned (we came through a pin).
+        match unsafe { this.resume_hot(cx, S::default()) } {
+            Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+            Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
+            Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
+        }
+    }
+}
+
+/// `poll_next` off the hot path: the first item (started without the
+/// detour through the full reply), or any other state.
+#[inline(never)]
+fn poll_next_cold<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    if let Some(chain) = this.parked_root_leaf() {
+        return match this.chain_next(cx, chain, S::default()) {
+            ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+            ChainNext::Pending => Poll::Pending,
+            ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
+        };
+    }
+    if !this.is_created() {
+        return item_of::<Y, Fut::Output, K, _, _>(this.poll_item_slow(cx));
+    }
+    // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
+    match unsafe { this.start_hot(cx) } {
+        Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
+        Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
+    }
+}
+
+/// The `Stream` item for a step's reply.
+#[cold]
+#[inline(never)]
+fn item_of<Y, O, K, R, S>(reply: Poll<Reply<Y, R, O::Error, S>>) -> Poll<Option<O::Item<Y>>>
+where
+    O: BodyOutput<K>,
+{
+    match reply {
+        Poll::Ready(Ok(Some(y))) => Poll::Ready(Some(O::item(y))),
+        Poll::Ready(reply) => Poll::Ready(stream_end::<Y, O, K, _, _>(reply)),
+        Poll::Pending => Poll::Pending,
     }
 }
 

@@ -219,18 +219,27 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
     type Output = S;
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
-        match take_input(self.slot) {
-            Some(Ok(s)) => Poll::Ready(s),
-            // Thrown at a plain yield: the generator drops the body instead of
-            // resuming it; only a yield future whose publication was replaced
-            // by a catching one's gets here. Uncaught: raise it.
-            Some(Err(thrown)) => {
-                publish(self.slot, Cell::Raising(thrown));
-                Poll::Pending
+        // The value sent in, the common case: one tag test.
+        // SAFETY: as in `publish`.
+        if unsafe { self.slot.peek(|c| matches!(c, Cell::Sent(_))) } {
+            // SAFETY: as in `publish`.
+            if let Cell::Sent(s) = unsafe { self.slot.replace(Cell::Running) } {
+                return Poll::Ready(s);
             }
-            None => Poll::Pending,
         }
+        poll_yield_cold(self.slot)
     }
+}
+
+/// A plain yield's poll when nothing was sent in: still parked, or (only if
+/// a catching yield's publication replaced this one's) something thrown,
+/// which a plain yield does not handle: it is raised.
+#[cold]
+fn poll_yield_cold<Y, S, E>(slot: SlotPtr<Y, S, E>) -> Poll<S> {
+    if let Some(Err(thrown)) = take_input(slot) {
+        publish(slot, Cell::Raising(thrown));
+    }
+    Poll::Pending
 }
 
 impl<Y, S, E> Future for YieldCatch<'_, Y, S, E> {
@@ -318,8 +327,11 @@ struct Progress<Y, S, E> {
     /// The registration this future wrote, while it may be in the slot, and
     /// how to tell its delegate that it is over (kept as a function so that
     /// `Drop` needs no bound on the delegate's type).
-    registration: Option<(StepperPtr<Y, S, E>, unsafe fn(NonNull<()>))>,
+    registration: Option<(StepperPtr<Y, S, E>, UnregisterFn)>,
 }
+
+/// See [`unregister_delegate`].
+type UnregisterFn = unsafe fn(NonNull<()>);
 
 /// Tells the delegate at `delegate` that its registration is gone.
 ///
