@@ -341,7 +341,7 @@ where
     ///
     /// # Safety
     /// The slot holds `Created`, and `self` is pinned.
-    #[inline(never)]
+    #[inline(always)]
     pub(crate) unsafe fn start_hot(&mut self, cx: &mut Context<'_>) -> Hot<Y, Fut::Output> {
         // SAFETY: no body code runs; `Created` has no payload.
         unsafe { self.slot.write(Cell::Running) };
@@ -369,6 +369,7 @@ where
     }
 
     /// [`start_hot`](Self::start_hot) answered as a call.
+    #[inline(never)]
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         // SAFETY: only called for `Created`; pinned (every caller comes
         // through a pin).
@@ -789,9 +790,17 @@ impl Tag {
 
 impl<Y, S, E, K, Fut> Drop for AsyncGen<Y, S, E, K, Fut> {
     fn drop(&mut self) {
-        // The body (and the handle in it, which points at the slot) goes
-        // first; the slot is dropped after, as a field.
-        self.drop_body();
+        // Closed first: nothing the body's destructors do can find it live.
+        // SAFETY: no body code runs.
+        let old = unsafe { self.slot.replace(Cell::Closed) };
+        if !matches!(old, Cell::Closed) {
+            // SAFETY: any tag but `Closed` means the future is live; it is
+            // dropped in place (pinned) and never used again. The handle in
+            // it points at the slot, which is dropped after it (a field).
+            unsafe { ManuallyDrop::drop(&mut self.body) };
+        }
+        // Whatever the body's destructors published is dropped with the slot.
+        drop(old);
     }
 }
 

@@ -51,6 +51,14 @@ where
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
+    if this.is_created() {
+        // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
+        return match unsafe { this.start_hot(cx) } {
+            Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+            Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
+            Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
+        };
+    }
     if let Some(chain) = this.parked_root_leaf() {
         return match this.chain_next(cx, chain, S::default()) {
             ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
@@ -58,15 +66,7 @@ where
             ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
         };
     }
-    if !this.is_created() {
-        return item_of::<Y, Fut::Output, K, _, _>(this.poll_item_slow(cx));
-    }
-    // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
-    match unsafe { this.start_hot(cx) } {
-        Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-        Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
-        Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
-    }
+    item_of::<Y, Fut::Output, K, _, _>(this.poll_item_slow(cx))
 }
 
 /// The `Stream` item for a step's reply.
