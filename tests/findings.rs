@@ -5,12 +5,14 @@
 //! Small and executor-free (a bounded poll loop with a no-op waker and
 //! hand-written futures), so that they also run under Miri.
 
+mod support;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use support::sleep0;
 
 use agen::{
     AsyncGenerator, Error, GenState, Rejected, RuntimeError, Thrown, async_gen, async_generator,
@@ -38,28 +40,6 @@ fn run<F: Future>(fut: F) -> F::Output {
         }
     }
     panic!("future still pending after 100 polls: a hang");
-}
-
-/// Pending once (waking itself), then ready: an `.await` that is not a yield.
-struct Sleep0(bool);
-
-impl Sleep0 {
-    fn new() -> Self {
-        Sleep0(false)
-    }
-}
-
-impl Future for Sleep0 {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
 }
 
 type Log = Rc<RefCell<Vec<&'static str>>>;
@@ -158,7 +138,7 @@ fn finding4_hand_polled_delegation_then_unrelated_await_delivers_the_return_valu
             let mut fut = pin!(y.yield_from(agen::__private::SameDelegate::new(inner)));
             let first = futures::poll!(fut.as_mut());
             seen_by_body.set(Some(first.is_pending()));
-            Sleep0::new().await;
+            sleep0().await;
             fut.await
         };
         yield_!(out);
@@ -221,7 +201,7 @@ fn finding4_hand_polled_delegation_dropped_after_unrelated_await() {
             let mut y = co!();
             let mut fut = pin!(y.yield_from(agen::__private::SameDelegate::new(inner)));
             assert!(futures::poll!(fut.as_mut()).is_pending());
-            Sleep0::new().await;
+            sleep0().await;
         }
         yield_!(50);
         51
@@ -267,7 +247,7 @@ fn finding4_hand_polled_delegation_then_aclose() {
             let mut y = co!();
             let mut fut = pin!(y.yield_from(agen::__private::SameDelegate::new(inner)));
             let _ = futures::poll!(fut.as_mut());
-            Sleep0::new().await;
+            sleep0().await;
             fut.await
         };
         yield_!(out);
@@ -290,7 +270,7 @@ async fn sleepy_leaf() {
     let mut i = 0;
     loop {
         yield_!(i);
-        Sleep0::new().await;
+        sleep0().await;
         i += 1;
     }
 }
@@ -339,7 +319,7 @@ async fn sleepy_leaf_fallible(log: Log) -> Result<(), u8> {
     let mut i = 0;
     loop {
         yield_!(i);
-        Sleep0::new().await;
+        sleep0().await;
         i += 1;
     }
 }
@@ -525,7 +505,7 @@ async fn yields_after_cleanup() {
         Ok(()) => yield_!(2),
         Err(_) => {
             // Async cleanup, then the body goes on yielding.
-            Sleep0::new().await;
+            sleep0().await;
             yield_!(10);
             yield_!(11);
         }
@@ -636,7 +616,7 @@ fn yield_future_dropped_unpolled_then_real_wait() {
         let mut y = co!();
         let f = y.yield_(l.make(5));
         drop(f);
-        Sleep0::new().await;
+        sleep0().await;
         yield_!(l.make(6));
     });
     let (ids, end) = drain_tracked(pin!(g).as_mut(), 10);
@@ -733,7 +713,7 @@ fn value_sent_to_an_abandoned_yield_is_dropped_once() {
             let f = y.yield_(l.make(1));
             drop(f);
         }
-        Sleep0::new().await;
+        sleep0().await;
         let s = yield_!(l.make(2));
         r.borrow_mut().push(s.as_ref().map(|t| t.0));
         let s = yield_!(l.make(3));
@@ -775,7 +755,7 @@ fn yield_future_forgotten_then_athrow() {
             #[allow(clippy::forget_non_drop)] // on purpose: the future is forgotten
             std::mem::forget(y.yield_(l.make(1)));
         }
-        Sleep0::new().await;
+        sleep0().await;
         match yield_catch_!(l.make(2)) {
             Ok(()) => {}
             Err(Thrown::Error(e)) => {

@@ -174,7 +174,14 @@ where
     ) -> Hot<Y, Fut::Output> {
         // SAFETY: no body code runs; `Suspended` has no payload to leak.
         unsafe { self.slot.write(Cell::Sent(input)) };
-        match self.poll_fut(cx) {
+        let poll = self.poll_fut(cx);
+        self.hot_outcome(poll)
+    }
+
+    /// What a hot path saw, from the body's poll and the slot.
+    #[inline(always)]
+    fn hot_outcome(&mut self, poll: Poll<Fut::Output>) -> Hot<Y, Fut::Output> {
+        match poll {
             // SAFETY: the body's poll is over.
             Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
                 Cell::Yielded(y) => Hot::Yielded(y),
@@ -354,18 +361,7 @@ where
         let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
         let poll = handoff::poll_first(&self.slot, fut, cx);
         core::mem::forget(guard);
-        match poll {
-            // SAFETY: the body's poll is over.
-            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
-                Cell::Yielded(y) => Hot::Yielded(y),
-                other => {
-                    // SAFETY: as above; `Suspended` has no payload.
-                    unsafe { self.slot.write(other) };
-                    Hot::Other
-                }
-            },
-            Poll::Ready(output) => Hot::Finished(output),
-        }
+        self.hot_outcome(poll)
     }
 
     /// [`start_hot`](Self::start_hot) answered as a call.
@@ -839,9 +835,7 @@ where
     ) -> Poll<GenReply<Self>> {
         // SAFETY: nothing below moves the generator or its body.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: no body code runs.
-        let suspended = unsafe { this.slot.peek(|c| matches!(c, Cell::Suspended)) };
-        if suspended && matches!(command, Some(Command::Next(_) | Command::Send(_))) {
+        if matches!(command, Some(Command::Next(_) | Command::Send(_))) && this.is_suspended() {
             if let Some(Command::Next(s) | Command::Send(s)) = command.take() {
                 // SAFETY: checked `Suspended`; pinned.
                 return unsafe { this.resume_suspended(cx, s) };

@@ -174,27 +174,26 @@ pub type GenReply<G> = Reply<
 /// One call in flight: the command until the first poll, then a borrow of the
 /// step. Polling again after completion is `RuntimeError::AwaitableReused`.
 struct Call<'a, G: AsyncGenerator + ?Sized> {
-    generator: Pin<&'a mut G>,
+    /// `None` once the call completed (the borrow is not used again).
+    generator: Option<Pin<&'a mut G>>,
     command: Option<Command<G::Send, G::Error>>,
-    done: bool,
 }
 
 impl<'a, G: AsyncGenerator + ?Sized> Call<'a, G> {
     fn new(generator: Pin<&'a mut G>, command: Command<G::Send, G::Error>) -> Self {
         Call {
-            generator,
+            generator: Some(generator),
             command: Some(command),
-            done: false,
         }
     }
 
     #[inline]
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<GenReply<G>> {
-        if self.done {
+        let Some(generator) = self.generator.as_mut() else {
             return Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused)));
-        }
-        let reply = core::task::ready!(self.generator.as_mut().poll_resume(cx, &mut self.command));
-        self.done = true;
+        };
+        let reply = core::task::ready!(generator.as_mut().poll_resume(cx, &mut self.command));
+        self.generator = None;
         Poll::Ready(reply)
     }
 }

@@ -219,22 +219,46 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
     type Output = S;
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
-        // The value sent in, the common case: one tag test.
+        // One tag test for each of the two common cases: the value sent in
+        // (resumed), or this yield's own value still there (its first poll).
         // SAFETY: as in `publish`.
-        if unsafe { self.slot.peek(|c| matches!(c, Cell::Sent(_))) } {
-            // SAFETY: as in `publish`.
-            if let Cell::Sent(s) = unsafe { self.slot.replace(Cell::Running) } {
-                return Poll::Ready(s);
+        match unsafe { self.slot.peek(Seen::of) } {
+            Seen::Sent => {
+                // SAFETY: as in `publish`.
+                if let Cell::Sent(s) = unsafe { self.slot.replace(Cell::Running) } {
+                    return Poll::Ready(s);
+                }
+                Poll::Pending
             }
+            Seen::Parked => Poll::Pending,
+            Seen::Other => poll_yield_cold(self.slot),
         }
-        poll_yield_cold(self.slot)
     }
 }
 
-/// A plain yield's poll when nothing was sent in: still parked, or (only if
-/// a catching yield's publication replaced this one's) something thrown,
-/// which a plain yield does not handle: it is raised.
+/// What a yield future's poll sees in the slot.
+enum Seen {
+    Sent,
+    Parked,
+    Other,
+}
+
+impl Seen {
+    #[inline(always)]
+    fn of<Y, S, E>(cell: &Cell<Y, S, E>) -> Seen {
+        match cell {
+            Cell::Sent(_) => Seen::Sent,
+            Cell::Yielded(_) => Seen::Parked,
+            _ => Seen::Other,
+        }
+    }
+}
+
+/// A plain yield's poll that found neither: something thrown (only if a
+/// catching yield's publication replaced this one's), which a plain yield
+/// does not handle, so it is raised; or a spurious poll.
 #[cold]
+#[inline(never)]
 fn poll_yield_cold<Y, S, E>(slot: SlotPtr<Y, S, E>) -> Poll<S> {
     if let Some(Err(thrown)) = take_input(slot) {
         publish(slot, Cell::Raising(thrown));
