@@ -319,17 +319,26 @@ where
         // contract is this one.
         let this = unsafe { Self::from_header(header) };
         let (mut inner, started, outcome) = this.project();
-        if !core::mem::replace(started, true) {
+        let kind = if !core::mem::replace(started, true) {
+            // The first call on the inner: let it bind its hooks, as CPython
+            // calls `firstiter` for an inner started by `yield from` too.
             *command = Some(Command::Next(G::Send::default()));
-        }
-        let closing = command
-            .as_ref()
-            .is_some_and(|c| c.kind() == StepKind::Close);
-        if command.as_ref().is_some_and(Command::is_call) {
-            // A new call on the inner: let it bind its hooks, as CPython calls
-            // `firstiter` for an inner started by `yield from` too.
-            inner.as_mut().on_call(closing);
-        }
+            inner.as_mut().on_call(false);
+            Some(StepKind::Next)
+        } else {
+            match &*command {
+                // Later `anext`s and `asend`s, the common case, need nothing.
+                Some(Command::Next(_) | Command::Send(_)) => Some(StepKind::Next),
+                Some(Command::Throw(_) | Command::Close) => {
+                    let kind = command.as_ref().map(Command::kind);
+                    // A throw or close: the inner sees the call begin.
+                    inner.as_mut().on_call(kind == Some(StepKind::Close));
+                    kind
+                }
+                other => other.as_ref().map(Command::kind),
+            }
+        };
+        let closing = kind == Some(StepKind::Close);
         match inner.as_mut().poll_resume(cx, command) {
             Poll::Ready(Ok(Some(value))) => Poll::Ready(FastStep::Yielded {
                 value,
