@@ -10,9 +10,10 @@
 //!
 //! Environment:
 //! * `AGEN_CONFORMANCE_DIR`: the scenarios (default
-//!   `../shared/conformance/public`, from the crate root);
+//!   `tests/conformance/vendor/public`, from the crate root: a copy of
+//!   `../shared/conformance/public` that `vendor/refresh.sh` keeps equal);
 //! * `AGEN_CONFORMANCE_EXPECTED`: the `<name>.trace` files (default
-//!   `../shared/conformance/expected-rust/public`);
+//!   `tests/conformance/vendor/expected-rust/public`);
 //! * `AGEN_CONFORMANCE_ONLY=<name>`: run that scenario alone and print both
 //!   traces in full.
 //!
@@ -53,10 +54,10 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let dir = setting("AGEN_CONFORMANCE_DIR", "../shared/conformance/public");
+    let dir = setting("AGEN_CONFORMANCE_DIR", "tests/conformance/vendor/public");
     let expected_dir = setting(
         "AGEN_CONFORMANCE_EXPECTED",
-        "../shared/conformance/expected-rust/public",
+        "tests/conformance/vendor/expected-rust/public",
     );
     let only = std::env::var("AGEN_CONFORMANCE_ONLY").ok();
 
