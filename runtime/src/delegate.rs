@@ -167,22 +167,39 @@ where
     ) -> Poll<Delegated<Y, G::Output, E>> {
         // SAFETY: `inner` is structurally pinned: never moved out of the
         // adapter, which is only used pinned.
-        let mut inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
-        let closing = matches!(resume, Some(Resume::Close));
-        if resume.is_some() {
-            // A new call on the inner: let it bind its hooks (CPython calls
-            // `firstiter` for an inner started by `yield from` too).
-            inner.as_mut().on_call(closing);
-        }
-        let mut command = resume.take().map(|r| match r {
-            Resume::Start => Command::Next(G::Send::default()),
-            Resume::Send(s) => Command::Send(s.into()),
-            Resume::Throw(e) => Command::Throw(e.into()),
-            Resume::Close => Command::Close,
-        });
-        let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
-        Poll::Ready(reply_to_delegated::<G, E>(reply, closing))
+        let inner = unsafe { self.map_unchecked_mut(|d| &mut d.inner) };
+        forward(inner, cx, resume)
     }
+}
+
+/// One resumption of a delegation to the generator `inner`, forwarded
+/// (PEP 380): `resume` (taken) becomes the inner's call, or its step in
+/// flight continues when it is `None`.
+fn forward<G, S, E>(
+    mut inner: Pin<&mut G>,
+    cx: &mut Context<'_>,
+    resume: &mut Option<Resume<S, E>>,
+) -> Poll<Delegated<G::Yield, G::Output, E>>
+where
+    G: GeneratorOutput,
+    G::Send: Default,
+    S: Into<G::Send>,
+    E: Into<G::Error>,
+{
+    let closing = matches!(resume, Some(Resume::Close));
+    if resume.is_some() {
+        // A new call on the inner: let it bind its hooks (CPython calls
+        // `firstiter` for an inner started by `yield from` too).
+        inner.as_mut().on_call(closing);
+    }
+    let mut command = resume.take().map(|r| match r {
+        Resume::Start => Command::Next(G::Send::default()),
+        Resume::Send(s) => Command::Send(s.into()),
+        Resume::Throw(e) => Command::Throw(e.into()),
+        Resume::Close => Command::Close,
+    });
+    let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
+    Poll::Ready(reply_to_delegated::<G, E>(reply, closing))
 }
 
 /// Delegation to a plain `Stream`: its items are yielded by the outer.
@@ -418,22 +435,11 @@ where
         cx: &mut Context<'_>,
         resume: &mut Option<Resume<G::Send, G::Error>>,
     ) -> Poll<Delegated<G::Yield, G::Output, G::Error>> {
-        // Not registered (the body polls it by hand in a way the chain cannot
-        // follow): full forwarding, like `GenDelegate`.
-        let (mut inner, started, _) = self.project();
+        // Only if it did not register (it always does): full forwarding, as
+        // `GenDelegate` does.
+        let (inner, started, _) = self.project();
         *started = true;
-        let closing = matches!(resume, Some(Resume::Close));
-        if resume.is_some() {
-            inner.as_mut().on_call(closing);
-        }
-        let mut command = resume.take().map(|r| match r {
-            Resume::Start => Command::Next(G::Send::default()),
-            Resume::Send(s) => Command::Send(s),
-            Resume::Throw(e) => Command::Throw(e),
-            Resume::Close => Command::Close,
-        });
-        let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
-        Poll::Ready(reply_to_delegated::<G, G::Error>(reply, closing))
+        forward(inner, cx, resume)
     }
 
     fn register(

