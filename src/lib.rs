@@ -233,24 +233,27 @@ pub use agen_runtime::{
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 
 /// Finalization: async cleanup for generators dropped before they finished
-/// (asyncio's `sys.set_asyncgen_hooks`, seed 001). Needs the `std` feature.
+/// (asyncio's `sys.set_asyncgen_hooks`). Needs the `std` feature.
 ///
-/// - [`Finalizable`](hooks::Finalizable): the owned form that takes part;
-/// - [`set_hooks`](hooks::set_hooks): `firstiter` and `finalizer`, process-wide;
-/// - [`Registry`](hooks::Registry): an event loop's bookkeeping, with
-///   `shutdown()` (`loop.shutdown_asyncgens()`);
-/// - `agen::tokio` (feature `tokio`): a ready registry on the tokio runtime.
-#[cfg(feature = "std")]
+/// - [`Finalizable`](hooks::Finalizable) (and
+///   [`LocalFinalizable`](hooks::LocalFinalizable) for `!Send` generators):
+///   the owned forms that take part;
+/// - [`Registry`](hooks::Registry) (and [`LocalRegistry`](hooks::LocalRegistry)):
+///   an event loop's bookkeeping for any executor, with `shutdown()`
+///   (`loop.shutdown_asyncgens()`);
+/// - [`enter`](hooks::enter) and [`Hooks`](hooks::Hooks): the low-level
+///   `firstiter` and `finalizer` hooks, scoped to a thread or a runtime;
+/// - `agen::tokio` (feature `tokio`) and `agen::async_executor` (feature
+///   `async-executor`): ready integrations.
 pub mod hooks {
-    pub use agen_runtime::Finalizable;
-    pub use agen_runtime::hooks::{
-        ACloseOrphan, BoxFuture, FinalizeError, FinalizerHook, FirstIterHook, GenHandle, Hooks,
-        Orphan, Registration, Registry, hooks, set_hooks,
-    };
+    pub use agen_runtime::finalization::*;
 }
 
 #[cfg(feature = "tokio")]
 pub mod tokio;
+
+#[cfg(feature = "async-executor")]
+pub mod async_executor;
 
 /// Yields a value from a generator body; evaluates to the value sent in.
 ///

@@ -9,11 +9,13 @@
 //! and records one trace of body and driver events.
 //!
 //! Environment:
-//! * `AGEN_CONFORMANCE_DIR`: the scenarios (default
-//!   `tests/conformance/vendor/public`, from the crate root: a copy of
-//!   `../shared/conformance/public` that `vendor/refresh.sh` keeps equal);
-//! * `AGEN_CONFORMANCE_EXPECTED`: the `<name>.trace` files (default
-//!   `tests/conformance/vendor/expected-rust/public`);
+//! * `AGEN_CONFORMANCE_DIR`: the scenarios to run. By default, two sets:
+//!   `tests/conformance/vendor/public` (a copy of the suite's public
+//!   scenarios that `vendor/refresh.sh` keeps equal to
+//!   `../shared/conformance`) and `tests/conformance/regressions` (each a
+//!   minimised divergence once found; traces in `regressions/expected`,
+//!   computed by CPython with `regressions/regen.sh`);
+//! * `AGEN_CONFORMANCE_EXPECTED`: the `<name>.trace` files of that set;
 //! * `AGEN_CONFORMANCE_ONLY=<name>`: run that scenario alone and print both
 //!   traces in full.
 //!
@@ -54,42 +56,57 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let dir = setting("AGEN_CONFORMANCE_DIR", "tests/conformance/vendor/public");
-    let expected_dir = setting(
-        "AGEN_CONFORMANCE_EXPECTED",
-        "tests/conformance/vendor/expected-rust/public",
-    );
     let only = std::env::var("AGEN_CONFORMANCE_ONLY").ok();
+    // One set from the environment, or the vendored public scenarios and
+    // the repository's regression scenarios.
+    let sets = match std::env::var_os("AGEN_CONFORMANCE_DIR") {
+        Some(_) => vec![(
+            setting("AGEN_CONFORMANCE_DIR", ""),
+            setting("AGEN_CONFORMANCE_EXPECTED", ""),
+        )],
+        None => vec![
+            (
+                setting("", "tests/conformance/vendor/public"),
+                setting("", "tests/conformance/vendor/expected-rust/public"),
+            ),
+            (
+                setting("", "tests/conformance/regressions"),
+                setting("", "tests/conformance/regressions/expected"),
+            ),
+        ],
+    };
 
-    let mut names = scenario_names(&dir);
-    if let Some(only) = &only {
-        names.retain(|n| n == only);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut ran = 0;
+    for (dir, expected_dir) in &sets {
+        let mut names = scenario_names(dir);
+        if let Some(only) = &only {
+            names.retain(|n| n == only);
+        }
+        ran += names.len();
+        for name in &names {
+            match check(name, dir, expected_dir, only.is_some()) {
+                Verdict::Pass => passed += 1,
+                Verdict::Skip(reason) => {
+                    skipped += 1;
+                    println!("SKIP {name}: {reason}");
+                }
+                Verdict::Fail(why) => {
+                    failed += 1;
+                    println!("FAIL {name}: {why}");
+                }
+            }
+        }
     }
-    if names.is_empty() {
+    if ran == 0 {
         println!(
-            "conformance: no scenario{} found in {}",
+            "conformance: no scenario{} found in {:?}",
             only.as_deref()
                 .map(|o| format!(" {o:?}"))
                 .unwrap_or_default(),
-            dir.display()
+            sets.iter().map(|(dir, _)| dir).collect::<Vec<_>>()
         );
         std::process::exit(1);
-    }
-
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for name in &names {
-        let verdict = check(name, &dir, &expected_dir, only.is_some());
-        match verdict {
-            Verdict::Pass => passed += 1,
-            Verdict::Skip(reason) => {
-                skipped += 1;
-                println!("SKIP {name}: {reason}");
-            }
-            Verdict::Fail(why) => {
-                failed += 1;
-                println!("FAIL {name}: {why}");
-            }
-        }
     }
     println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
@@ -97,10 +114,11 @@ fn main() {
     }
 }
 
-/// A directory from the environment, relative paths from the crate root.
+/// A directory from the environment (`var`, if set) or `default`, relative
+/// paths from the crate root.
 fn setting(var: &str, default: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    match std::env::var_os(var) {
+    match (!var.is_empty()).then(|| std::env::var_os(var)).flatten() {
         Some(v) => root.join(v),
         None => root.join(default),
     }

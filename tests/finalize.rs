@@ -1,24 +1,17 @@
-//! Finalization (SPEC §5, seed 001): hooks, the tokio finalizer, shutdown and
-//! `aclosing`. Hooks are process-wide, so every test holds `SERIAL`.
-// Each test runs its own runtime and holds the lock for all of it, on
-// purpose: that is what serializes them.
-#![allow(clippy::await_holding_lock)]
+//! Finalization: hooks scoped to their runtime, the tokio, `LocalSet`,
+//! `async-executor` and `LocalPool` integrations, shutdown and `aclosing`.
+//! Hooks are not process-wide, so these tests run in parallel, each under
+//! its own runtime or scope.
 
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agen::hooks::{Finalizable, Hooks, Orphan, set_hooks};
+use agen::hooks::{
+    Finalizable, FinalizeErrorKind, Hooks, LocalFinalizable, LocalRegistry, Orphan, Registry, enter,
+};
 use agen::{AsyncGenerator, GenState, aclosing, async_generator, raise_, yield_, yield_catch_};
 use futures::StreamExt;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    set_hooks(Hooks::default());
-    guard
-}
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -45,7 +38,7 @@ impl std::fmt::Display for CleanupFailed {
     }
 }
 
-/// Seed 001's generator: cleanup that awaits.
+/// The generator of the README's first example: cleanup that awaits.
 #[async_generator(yield = u32)]
 async fn with_async_cleanup(log: Log) {
     let _sync = OnDrop(log.clone(), "sync destructor");
@@ -69,7 +62,6 @@ async fn failing_cleanup() -> Result<(), CleanupFailed> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn early_drop_runs_the_async_cleanup_with_the_tokio_finalizer() {
-    let _serial = serial();
     let finalization = agen::tokio::install();
     let log = log();
     {
@@ -77,19 +69,13 @@ async fn early_drop_runs_the_async_cleanup_with_the_tokio_finalizer() {
         assert_eq!(g.next().await, Some(0));
         // break out of the loop: g is dropped suspended
     }
-    for _ in 0..200 {
-        if entries(&log).len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(entries(&log), ["async cleanup", "sync destructor"]);
+    // The shutdown waits for the cleanup in flight.
     assert!(finalization.shutdown().await.is_empty());
+    assert_eq!(entries(&log), ["async cleanup", "sync destructor"]);
 }
 
 #[tokio::test]
 async fn shutdown_acloses_every_live_generator_and_returns_every_error() {
-    let _serial = serial();
     let finalization = agen::tokio::install();
     let log = log();
     let mut kept = Finalizable::named("kept", with_async_cleanup(log.clone()));
@@ -109,14 +95,22 @@ async fn shutdown_acloses_every_live_generator_and_returns_every_error() {
     let errors = finalization.shutdown().await;
     let mut names: Vec<_> = errors
         .iter()
-        .map(|e| (e.name.to_string(), e.kind, e.message.clone()))
+        .map(|e| (e.name().to_string(), e.kind(), e.message().to_string()))
         .collect();
     names.sort();
     assert_eq!(
         names,
         [
-            ("a".to_string(), "Raised", "cleanup failed".to_string()),
-            ("b".to_string(), "Raised", "cleanup failed".to_string())
+            (
+                "a".to_string(),
+                FinalizeErrorKind::Raised,
+                "cleanup failed".to_string()
+            ),
+            (
+                "b".to_string(),
+                FinalizeErrorKind::Raised,
+                "cleanup failed".to_string()
+            )
         ]
     );
     // The executor closed the generator its owner still holds.
@@ -126,9 +120,10 @@ async fn shutdown_acloses_every_live_generator_and_returns_every_error() {
     assert_eq!(unstarted.state(), GenState::Created);
 }
 
+/// Scope rule: a generator first called outside any runtime or scope binds
+/// no hooks; dropped unfinished, it runs its synchronous destructors only.
 #[test]
 fn without_hooks_a_dropped_generator_runs_its_sync_destructors_only() {
-    let _serial = serial();
     let log = log();
     {
         let mut g = Finalizable::named("plain", with_async_cleanup(log.clone()));
@@ -143,12 +138,11 @@ fn without_hooks_a_dropped_generator_runs_its_sync_destructors_only() {
 
 #[test]
 fn hooks_bind_at_the_first_call_and_firstiter_fires_once() {
-    let _serial = serial();
     let seen = log();
     let (s1, s2) = (seen.clone(), seen.clone());
     let orphans: Arc<Mutex<Vec<Orphan>>> = Default::default();
     let o = orphans.clone();
-    set_hooks(Hooks {
+    let scope = enter(Hooks {
         firstiter: Some(Arc::new(move |r| {
             s1.lock().unwrap().push(format!("firstiter {}", r.name()))
         })),
@@ -174,8 +168,8 @@ fn hooks_bind_at_the_first_call_and_firstiter_fires_once() {
         std::pin::Pin::new(&mut g).anext().await.unwrap();
         std::pin::Pin::new(&mut g).anext().await.unwrap();
     });
-    // Removing the hooks now does not unbind g's finalizer.
-    set_hooks(Hooks::default());
+    // Leaving the scope now does not unbind g's finalizer.
+    drop(scope);
     drop(g);
     assert_eq!(entries(&seen), ["firstiter g", "finalizer g"]);
     let orphan = orphans.lock().unwrap().pop().unwrap();
@@ -185,10 +179,9 @@ fn hooks_bind_at_the_first_call_and_firstiter_fires_once() {
 
 #[test]
 fn the_finalizer_is_not_called_for_finished_or_closing_generators() {
-    let _serial = serial();
     let calls = log();
     let c = calls.clone();
-    set_hooks(Hooks {
+    let _scope = enter(Hooks {
         firstiter: None,
         finalizer: Some(Arc::new(move |orphan| {
             c.lock().unwrap().push(orphan.name().to_string())
@@ -217,7 +210,6 @@ fn the_finalizer_is_not_called_for_finished_or_closing_generators() {
 
 #[tokio::test]
 async fn aclosing_closes_on_early_return_and_on_error() {
-    let _serial = serial();
     let log = log();
     // Early return out of the scope.
     let g = pin!(with_async_cleanup(log.clone()));
@@ -248,10 +240,9 @@ async fn aclosing_closes_on_early_return_and_on_error() {
 
 #[test]
 fn an_inner_started_by_delegation_binds_its_hooks_too() {
-    let _serial = serial();
     let seen = log();
     let s = seen.clone();
-    set_hooks(Hooks {
+    let _scope = enter(Hooks {
         firstiter: Some(Arc::new(move |r| {
             s.lock().unwrap().push(format!("firstiter {}", r.name()))
         })),
@@ -272,4 +263,464 @@ fn an_inner_started_by_delegation_binds_its_hooks_too() {
     let mut g = Finalizable::named("outer", outer());
     assert_eq!(rt.block_on(g.next()), Some(1));
     assert_eq!(entries(&seen), ["firstiter outer", "firstiter inner"]);
+}
+
+/// A generator whose cleanup records the tokio runtime it runs on.
+#[async_generator(yield = u32)]
+async fn reports_its_runtime(
+    name: String,
+    cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>>,
+) {
+    for i in 0.. {
+        if let Err(exit) = yield_catch_!(i) {
+            tokio::task::yield_now().await;
+            let runtime = tokio::runtime::Handle::current().id();
+            cleanups.lock().unwrap().push((name.clone(), runtime));
+            raise_!(exit);
+        }
+    }
+}
+
+fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// Finding 1: two runtimes, each with its own registry and generators; each
+/// shuts down while the other still iterates. Every item arrives, every
+/// cleanup runs once, on its own runtime, and each shutdown reports only its
+/// own errors.
+#[test]
+fn two_runtimes_never_close_finalize_or_lose_each_others_generators() {
+    const TASKS: usize = 4;
+    const ITEMS: u32 = 50;
+    let cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>> = Default::default();
+    // Each runtime waits at its shutdown for the other to be mid-iteration.
+    let (x_mid_tx, x_mid_rx) = std::sync::mpsc::channel::<()>();
+    let (y_mid_tx, y_mid_rx) = std::sync::mpsc::channel::<()>();
+    // Both install before either iterates (a process-wide "last installed"
+    // would then be the same for both).
+    let installed = Arc::new(std::sync::Barrier::new(2));
+    let run = |label: &'static str,
+               installed: Arc<std::sync::Barrier>,
+               cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>>,
+               mid_tx: std::sync::mpsc::Sender<()>,
+               other_mid: std::sync::mpsc::Receiver<()>| {
+        move || {
+            let rt = multi_thread_runtime();
+            let id = rt.handle().id();
+            let outcome = rt.block_on(async move {
+                let finalization = agen::tokio::install();
+                tokio::task::spawn_blocking(move || installed.wait())
+                    .await
+                    .unwrap();
+                let mut tasks = Vec::new();
+                for t in 0..TASKS {
+                    let cleanups = cleanups.clone();
+                    tasks.push(tokio::spawn(async move {
+                        let name = format!("{label}{t}");
+                        let mut g =
+                            Finalizable::named(name.clone(), reports_its_runtime(name, cleanups));
+                        let mut seen = Vec::new();
+                        for _ in 0..ITEMS {
+                            seen.push(g.next().await.unwrap());
+                            // Let the task move between the two workers.
+                            tokio::task::yield_now().await;
+                        }
+                        seen
+                        // dropped unfinished here: finalized on this runtime
+                    }));
+                }
+                let failing = Finalizable::named(format!("{label}-failing"), failing_cleanup());
+                let mut failing = Box::pin(failing);
+                assert!(failing.as_mut().anext().await.is_ok());
+                mid_tx.send(()).unwrap();
+                // Shut down while the other runtime is mid-iteration.
+                tokio::task::spawn_blocking(move || other_mid.recv().unwrap())
+                    .await
+                    .unwrap();
+                let mut items = Vec::new();
+                for task in tasks {
+                    items.push(task.await.unwrap());
+                }
+                let errors = finalization.shutdown().await;
+                (items, errors, failing.state())
+            });
+            (id, outcome)
+        }
+    };
+    let x = std::thread::spawn(run(
+        "x",
+        installed.clone(),
+        cleanups.clone(),
+        x_mid_tx,
+        y_mid_rx,
+    ));
+    let y = std::thread::spawn(run(
+        "y",
+        installed.clone(),
+        cleanups.clone(),
+        y_mid_tx,
+        x_mid_rx,
+    ));
+    let (x_id, (x_items, x_errors, x_failing)) = x.join().unwrap();
+    let (y_id, (y_items, y_errors, y_failing)) = y.join().unwrap();
+    assert_ne!(x_id, y_id);
+    let expected: Vec<u32> = (0..ITEMS).collect();
+    for items in x_items.iter().chain(&y_items) {
+        assert_eq!(items, &expected, "every item arrives");
+    }
+    for (errors, label) in [(&x_errors, "x"), (&y_errors, "y")] {
+        let names: Vec<_> = errors.iter().map(|e| (e.name(), e.kind())).collect();
+        assert_eq!(
+            names,
+            [(
+                format!("{label}-failing").as_str(),
+                FinalizeErrorKind::Raised
+            )],
+            "each shutdown reports only its own errors"
+        );
+    }
+    assert_eq!((x_failing, y_failing), (GenState::Closed, GenState::Closed));
+    let mut cleanups = cleanups.lock().unwrap().clone();
+    cleanups.sort_by(|a, b| a.0.cmp(&b.0));
+    let expected: Vec<_> = (0..TASKS)
+        .map(|t| (format!("x{t}"), x_id))
+        .chain((0..TASKS).map(|t| (format!("y{t}"), y_id)))
+        .collect();
+    assert_eq!(cleanups, expected, "each cleanup once, on its own runtime");
+}
+
+/// Scope rule: a generator dropped on a thread of another runtime is
+/// finalized by its own runtime.
+#[test]
+fn a_generator_dropped_under_another_runtime_is_finalized_by_its_own() {
+    let cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>> = Default::default();
+    let home = multi_thread_runtime();
+    let away = multi_thread_runtime();
+    let finalization = home.block_on(async { agen::tokio::install() });
+    let mut g = Finalizable::named("g", reports_its_runtime("g".into(), cleanups.clone()));
+    home.block_on(async { assert_eq!(g.next().await, Some(0)) });
+    away.block_on(async move { drop(g) });
+    let errors = home.block_on(finalization.shutdown());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        *cleanups.lock().unwrap(),
+        [("g".to_string(), home.handle().id())]
+    );
+}
+
+/// Scope rule: the orphans of a runtime dropped without `shutdown` are not
+/// lost silently: each one's cleanup is reported as not run, to the
+/// registry (and to standard error once the registry is gone too).
+#[test]
+fn orphans_of_a_runtime_dropped_without_shutdown_are_reported() {
+    let log = log();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let finalization = rt.block_on(async { agen::tokio::install() });
+    let mut spawned = Finalizable::named("spawned", with_async_cleanup(log.clone()));
+    let mut later = Finalizable::named("later", with_async_cleanup(log.clone()));
+    rt.block_on(async {
+        assert_eq!(spawned.next().await, Some(0));
+        assert_eq!(later.next().await, Some(0));
+        // The cleanup is spawned, but the runtime never gets to run it.
+        drop(spawned);
+    });
+    drop(rt);
+    // Dropped after its runtime is gone: nothing can run its cleanup.
+    drop(later);
+    let mut errors: Vec<_> = finalization
+        .take_errors()
+        .into_iter()
+        .map(|e| (e.name().to_string(), e.kind()))
+        .collect();
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            ("later".to_string(), FinalizeErrorKind::NotRun),
+            ("spawned".to_string(), FinalizeErrorKind::NotRun)
+        ]
+    );
+    // Freed with their synchronous destructors.
+    assert_eq!(entries(&log), ["sync destructor", "sync destructor"]);
+}
+
+/// Scope rule: a shutdown that meets a step in flight cannot close that
+/// generator; as asyncio, it reports "already running", and the generator
+/// goes on (finalized later, when dropped unfinished).
+#[tokio::test]
+async fn a_shutdown_that_meets_a_step_in_flight_reports_already_running() {
+    #[async_generator(yield = u32)]
+    async fn slow(go: Arc<tokio::sync::Notify>) {
+        yield_!(1);
+        go.notified().await;
+        yield_!(2);
+    }
+    let finalization = agen::tokio::install();
+    let go = Arc::new(tokio::sync::Notify::new());
+    let mut g = Finalizable::named("slow", slow(go.clone()));
+    assert_eq!(g.next().await, Some(1));
+    {
+        // A step in flight: the body waits at a non-yield await.
+        let mut step = pin!(g.next());
+        assert!(futures::poll!(step.as_mut()).is_pending());
+        let errors = finalization.registry().shutdown().await;
+        let kinds: Vec<_> = errors.iter().map(|e| (e.name(), e.kind())).collect();
+        assert_eq!(kinds, [("slow", FinalizeErrorKind::AlreadyRunning)]);
+        go.notify_one();
+        assert_eq!(step.await, Some(2));
+    }
+    assert!(finalization.shutdown().await.is_empty());
+}
+
+/// Finding 2: a generator whose finalizer already took it over is not closed
+/// again by the shutdown (no spurious "already running"); the shutdown waits
+/// for its cleanup instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_leaves_an_orphan_to_its_cleanup_and_waits_for_it() {
+    let finalization = agen::tokio::install();
+    let log = log();
+    let mut g = Finalizable::named("g", with_async_cleanup(log.clone()));
+    assert_eq!(g.next().await, Some(0));
+    drop(g); // its cleanup (which sleeps) is spawned
+    let errors = finalization.shutdown().await;
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(entries(&log), ["async cleanup", "sync destructor"]);
+}
+
+/// Finding 3: a body that awaits its own registry's shutdown gets an
+/// `AlreadyRunning` error value for itself, never a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_awaiting_its_own_registrys_shutdown_does_not_deadlock() {
+    #[async_generator(yield = u32)]
+    async fn shuts_down(registry: Arc<Registry>, seen: Log) {
+        yield_!(1);
+        let errors = registry.shutdown().await;
+        for e in errors {
+            seen.lock()
+                .unwrap()
+                .push(format!("{} {:?}", e.name(), e.kind()));
+        }
+        yield_!(2);
+    }
+    let finalization = agen::tokio::install();
+    let seen = log();
+    let mut g = Finalizable::named(
+        "self",
+        shuts_down(finalization.registry().clone(), seen.clone()),
+    );
+    let items = tokio::time::timeout(Duration::from_secs(10), async {
+        vec![g.next().await, g.next().await, g.next().await]
+    })
+    .await
+    .expect("no deadlock");
+    assert_eq!(items, [Some(1), Some(2), None]);
+    assert_eq!(entries(&seen), ["self AlreadyRunning"]);
+    assert!(finalization.shutdown().await.is_empty());
+}
+
+/// `shutdown_timeout` reports the cleanups it stopped waiting for.
+#[tokio::test]
+async fn a_shutdown_deadline_reports_the_unfinished_cleanups() {
+    #[async_generator(yield = u32)]
+    async fn endless_cleanup() {
+        if let Err(exit) = yield_catch_!(1) {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            raise_!(exit);
+        }
+    }
+    let finalization = agen::tokio::install();
+    let mut g = Finalizable::named("endless", endless_cleanup());
+    assert_eq!(g.next().await, Some(1));
+    let errors = finalization
+        .shutdown_timeout(Duration::from_millis(20))
+        .await;
+    let kinds: Vec<_> = errors.iter().map(|e| (e.name(), e.kind())).collect();
+    assert_eq!(kinds, [("endless", FinalizeErrorKind::DeadlineExceeded)]);
+}
+
+/// A `!Send` generator with async cleanup.
+#[async_generator(yield = u32)]
+async fn local_cleanup(log: std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>) {
+    for i in 0.. {
+        if let Err(exit) = yield_catch_!(i) {
+            yield_now().await; // a real suspension: the executor resumes it
+            log.borrow_mut().push("async cleanup");
+            raise_!(exit);
+        }
+    }
+}
+
+/// Pending once, asking to be polled again: any executor's `yield_now`.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            std::task::Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Starts a local generator and drops it unfinished: its cleanup is due.
+async fn drop_one_unfinished(log: LocalLog) {
+    let mut g = LocalFinalizable::named("local", local_cleanup(log));
+    assert_eq!(g.next().await, Some(0));
+    drop(g);
+}
+
+type LocalLog = std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>;
+
+#[test]
+fn a_local_generator_dropped_in_a_local_set_runs_its_async_cleanup() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let log = LocalLog::default();
+    let l = log.clone();
+    let errors = local.block_on(&rt, async move {
+        let finalization = agen::tokio::install_local();
+        drop_one_unfinished(l).await;
+        finalization.shutdown().await
+    });
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(*log.borrow(), ["async cleanup"]);
+}
+
+#[test]
+fn a_local_generator_dropped_after_its_local_set_never_panics_and_is_reported() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let log = LocalLog::default();
+    let l = log.clone();
+    let (g, finalization) = local.block_on(&rt, async move {
+        let finalization = agen::tokio::install_local();
+        let mut g = LocalFinalizable::named("late", local_cleanup(l));
+        assert_eq!(g.next().await, Some(0));
+        (g, finalization)
+    });
+    drop(local); // the LocalSet is gone
+    drop(g); // no panic: the cleanup cannot be scheduled
+    let errors: Vec<_> = finalization
+        .take_errors()
+        .into_iter()
+        .map(|e| (e.name().to_string(), e.kind()))
+        .collect();
+    assert_eq!(errors, [("late".to_string(), FinalizeErrorKind::NotRun)]);
+    assert!(log.borrow().is_empty());
+}
+
+#[test]
+fn a_local_set_awaited_to_completion_completes_after_finalization() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let log = LocalLog::default();
+    let l = log.clone();
+    local.spawn_local(async move {
+        let finalization = agen::tokio::install_local();
+        let mut g = LocalFinalizable::named("local", local_cleanup(l));
+        assert_eq!(g.next().await, Some(0));
+        drop(g);
+        drop(finalization); // its spawner task ends once the registry is gone
+    });
+    rt.block_on(local);
+    assert_eq!(*log.borrow(), ["async cleanup"]);
+}
+
+#[test]
+fn a_local_generator_dropped_on_an_async_executor_runs_its_async_cleanup() {
+    let executor = std::rc::Rc::new(async_executor::LocalExecutor::new());
+    let registry = agen::async_executor::local_registry(&executor);
+    let _scope = registry.enter();
+    let log = LocalLog::default();
+    let errors = futures::executor::block_on(executor.run(async {
+        drop_one_unfinished(log.clone()).await;
+        registry.shutdown().await
+    }));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(*log.borrow(), ["async cleanup"]);
+}
+
+#[test]
+fn a_generator_dropped_on_an_async_executor_runs_its_async_cleanup() {
+    let executor = Arc::new(async_executor::Executor::new());
+    let registry = agen::async_executor::registry(&executor);
+    let log = log();
+    let errors = futures::executor::block_on(registry.scope(executor.run(async {
+        let mut g = Finalizable::named("g", failing_after_async_cleanup(log.clone()));
+        assert!(matches!(g.next().await, Some(Ok(0))));
+        drop(g);
+        registry.shutdown().await
+    })));
+    let kinds: Vec<_> = errors.iter().map(|e| (e.name(), e.kind())).collect();
+    assert_eq!(kinds, [("g", FinalizeErrorKind::Raised)]);
+    assert_eq!(entries(&log), ["async cleanup"]);
+}
+
+#[async_generator(yield = u32)]
+async fn failing_after_async_cleanup(log: Log) -> Result<(), CleanupFailed> {
+    loop {
+        if yield_catch_!(0).is_err() {
+            yield_now().await;
+            log.lock().unwrap().push("async cleanup".into());
+            return Err(CleanupFailed);
+        }
+    }
+}
+
+#[test]
+fn a_local_generator_dropped_on_a_local_pool_runs_its_async_cleanup() {
+    use futures::task::LocalSpawnExt;
+    let mut pool = futures::executor::LocalPool::new();
+    let spawner = pool.spawner();
+    let registry = LocalRegistry::new(move |cleanup| {
+        // Refused (the pool is gone): dropped, and reported as not run.
+        let _ = spawner.spawn_local(cleanup);
+    });
+    let _scope = registry.enter();
+    let log = LocalLog::default();
+    let errors = pool.run_until(async {
+        drop_one_unfinished(log.clone()).await;
+        registry.shutdown().await
+    });
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(*log.borrow(), ["async cleanup"]);
+}
+
+#[test]
+fn orphan_handed_to_a_finalizer_hook_is_owned_and_can_be_kept() {
+    // The low-level hook receives an Orphan it may keep; dropping it frees
+    // the generator with its synchronous destructors.
+    let kept: Arc<Mutex<Vec<Orphan>>> = Default::default();
+    let k = kept.clone();
+    let _scope = enter(Hooks {
+        firstiter: None,
+        finalizer: Some(Arc::new(move |orphan| k.lock().unwrap().push(orphan))),
+    });
+    let log = log();
+    let mut g = Finalizable::named("kept", with_async_cleanup(log.clone()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    assert_eq!(rt.block_on(g.next()), Some(0));
+    drop(g);
+    assert!(entries(&log).is_empty(), "kept alive by the orphan");
+    kept.lock().unwrap().clear();
+    assert_eq!(entries(&log), ["sync destructor"]);
 }

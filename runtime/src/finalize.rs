@@ -1,235 +1,318 @@
-//! The owned, finalizable form of a generator.
+//! The owned, finalizable forms of a generator: [`Finalizable`] (`Send`,
+//! bound to the hooks of the runtime it is first called under) and
+//! [`LocalFinalizable`] (`!Send`, bound to the [`LocalRegistry`] of its
+//! thread).
 
-use std::boxed::Box;
 use std::fmt::Display;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::hooks::{Closable, FinalizeError, FinalizerHook, Orphan, Registration, hooks};
-use crate::protocol::{AsyncGenerator, GeneratorOutput};
+use crate::closable::{Closable, Shared};
+use crate::hooks::{FinalizerHook, Orphan, Registration, current};
+use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
+use crate::registry::{LocalBinding, LocalRegistry};
 use crate::state::GenState;
-use crate::step::{Command, Reply};
+use crate::step::Command;
 
-/// A boxed generator that takes part in finalization: it calls the
-/// `firstiter` hook when its first call is created, and when it is dropped
-/// while suspended (unfinished, and no `aclose()` started) it hands itself to
-/// the `finalizer` hook it bound then, which can run its `aclose()` so that
+/// What an owned form binds at its first call, and how it finalizes.
+trait Binding<G>: Sized {
+    /// Binds the hooks in force here and now, registering the generator.
+    fn bind(shared: &Arc<Shared<G>>) -> Self;
+    /// Hands the generator, dropped unfinished, to the bound finalizer.
+    fn finalize(self, shared: Arc<Shared<G>>);
+}
+
+/// The `Send` form's binding: the finalizer hook (if any).
+struct Hooked(Option<FinalizerHook>);
+
+impl<G> Binding<G> for Hooked
+where
+    G: AsyncGenerator + Send + 'static,
+    G::Error: Display,
+{
+    fn bind(shared: &Arc<Shared<G>>) -> Self {
+        let hooks = current();
+        if let Some(firstiter) = hooks.firstiter {
+            let target: Arc<dyn Closable + Send + Sync> = shared.clone();
+            firstiter(&Registration {
+                target: Arc::downgrade(&target),
+                name: shared.name().clone(),
+            });
+        }
+        Hooked(hooks.finalizer)
+    }
+
+    fn finalize(self, shared: Arc<Shared<G>>) {
+        if let Some(finalizer) = self.0 {
+            finalizer(Orphan { target: shared });
+        }
+    }
+}
+
+/// The local form's binding: the local registry entered at the first call.
+struct Local(Option<LocalBinding>);
+
+impl<G> Binding<G> for Local
+where
+    G: AsyncGenerator + 'static,
+    G::Error: Display,
+{
+    fn bind(shared: &Arc<Shared<G>>) -> Self {
+        let registry = LocalRegistry::current();
+        if let Some(registry) = &registry {
+            let target: Arc<dyn Closable> = shared.clone();
+            registry.register(Arc::downgrade(&target));
+        }
+        Local(registry.as_ref().map(Rc::downgrade))
+    }
+
+    fn finalize(self, shared: Arc<Shared<G>>) {
+        let Some(binding) = self.0 else {
+            return;
+        };
+        match binding.upgrade() {
+            Some(registry) => registry.finalize(shared),
+            None => std::eprintln!(
+                "agen: async generator `{}` dropped unfinished after its local registry was \
+                 dropped: its async cleanup did not run",
+                shared.name()
+            ),
+        }
+    }
+}
+
+/// The owned form, generic over its binding.
+struct Owner<G: AsyncGenerator, B: Binding<G>> {
+    shared: Arc<Shared<G>>,
+    /// What the first call bound (`None` before it).
+    bound: Option<B>,
+}
+
+impl<G: AsyncGenerator, B: Binding<G>> Owner<G, B> {
+    fn new(name: Arc<str>, generator: G) -> Self {
+        Owner {
+            shared: Arc::new(Shared::new(name, generator)),
+            bound: None,
+        }
+    }
+
+    /// Binds and calls `firstiter`, once (CPython: at the first awaitable's
+    /// creation).
+    fn start_iterating(&mut self) {
+        if self.bound.is_none() {
+            self.bound = Some(B::bind(&self.shared));
+        }
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<<G as Stream>::Item>>
+    where
+        G: Stream,
+    {
+        self.start_iterating();
+        match self.shared.with(|generator| generator.poll_next(cx)) {
+            Some(poll) => poll,
+            None => {
+                // A handle's close is being polled on another thread: a
+                // moment away from letting go.
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<G: AsyncGenerator, B: Binding<G>> Drop for Owner<G, B> {
+    /// CPython's rule: the finalizer runs for a generator whose first call
+    /// was made, that has not finished and whose close has not begun,
+    /// whatever its state: created, suspended, or with a step in flight.
+    fn drop(&mut self) {
+        let Some(binding) = self.bound.take() else {
+            return;
+        };
+        if self.shared.state() != GenState::Closed && !self.shared.close_begun() {
+            binding.finalize(self.shared.clone());
+        }
+    }
+}
+
+/// The protocol, the `Stream` view and the constructors of one owned form.
+macro_rules! owned_form {
+    ($form:ident, $binding:ty, [$($bound:tt)*]) => {
+        impl<G> $form<G>
+        where
+            G: AsyncGenerator + $($bound)*,
+            G::Error: Display,
+        {
+            /// Wraps `generator`, named after its type.
+            pub fn new(generator: G) -> Self {
+                Self::named(core::any::type_name::<G>(), generator)
+            }
+
+            /// Wraps `generator` under `name` (what hooks and errors report).
+            pub fn named(name: impl Into<Arc<str>>, generator: G) -> Self {
+                $form {
+                    owner: Owner::new(name.into(), generator),
+                }
+            }
+
+            /// The name hooks and errors report.
+            pub fn name(&self) -> &str {
+                self.owner.shared.name()
+            }
+        }
+
+        impl<G> AsyncGenerator for $form<G>
+        where
+            G: AsyncGenerator + $($bound)*,
+            G::Error: Display,
+        {
+            type Yield = G::Yield;
+            type Send = G::Send;
+            type Return = G::Return;
+            type Error = G::Error;
+
+            fn state(&self) -> GenState {
+                self.owner.shared.state()
+            }
+
+            fn on_call(self: Pin<&mut Self>, _closing: bool) {
+                self.get_mut().owner.start_iterating();
+            }
+
+            fn poll_resume(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                command: &mut Option<Command<G::Send, G::Error>>,
+            ) -> Poll<GenReply<G>> {
+                self.owner.shared.poll_resume(cx, command)
+            }
+        }
+
+        impl<G> GeneratorOutput for $form<G>
+        where
+            G: GeneratorOutput + $($bound)*,
+            G::Error: Display,
+        {
+            type Output = G::Output;
+            fn output(result: Result<G::Return, G::Error>) -> G::Output {
+                G::output(result)
+            }
+        }
+
+        impl<G> Stream for $form<G>
+        where
+            G: AsyncGenerator + Stream + $($bound)*,
+            G::Error: Display,
+        {
+            type Item = <G as Stream>::Item;
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                self.get_mut().owner.poll_next(cx)
+            }
+        }
+
+        impl<G> FusedStream for $form<G>
+        where
+            G: AsyncGenerator + Stream + $($bound)*,
+            G::Error: Display,
+        {
+            fn is_terminated(&self) -> bool {
+                self.owner.shared.state() == GenState::Closed
+            }
+        }
+
+        impl<G> core::fmt::Debug for $form<G>
+        where
+            G: AsyncGenerator + $($bound)*,
+            G::Error: Display,
+        {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($form))
+                    .field("name", &self.name())
+                    .field("state", &self.owner.shared.state())
+                    .finish()
+            }
+        }
+    };
+}
+
+/// A generator that takes part in finalization: boxed, owned, `'static`.
+///
+/// At its first call it binds the hooks of the runtime it is called under
+/// (see [`hooks`](crate::hooks)) and calls their `firstiter`, which
+/// registers it; dropped unfinished (started, not finished, no close begun),
+/// it hands itself to their `finalizer`, which spawns its `aclose()` so that
 /// the body's async cleanup (the catch form's `.await`s) still runs.
 ///
-/// Boxed because a dropped pinned value cannot be moved: the finalizer needs
-/// to take the generator over. It is shared with the hooks' registry (a
-/// shutdown can close it while you still own it), so each call takes a
-/// short, uncontended lock.
+/// It is boxed because the finalizer takes the generator over after its
+/// owner let go, and `'static` because its cleanup outlives the scope that
+/// dropped it: a generator that borrows (`rows(&db)`) cannot be finalized
+/// after the borrow ends. Give it owned handles (an `Arc`), or close a
+/// borrowing generator yourself with [`aclosing`](crate::aclosing).
+///
+/// It is shared with the registry (whose shutdown can close it while you
+/// still own it), so each call takes a short lock; a call while another poll
+/// of the same generator is under way (the body awaiting its own registry's
+/// shutdown, or a shutdown on another thread) is refused with
+/// [`AlreadyRunning`](crate::RuntimeError::AlreadyRunning), never a block.
 ///
 /// ```
-/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator};
-/// use agen::hooks::{Finalizable, Hooks, set_hooks};
+/// use agen::{async_generator, raise_, yield_catch_};
+/// use agen::hooks::{Finalizable, Hooks, enter};
+/// use futures::StreamExt;
 /// use std::sync::{Arc, Mutex};
 ///
-/// let log = Arc::new(Mutex::new(Vec::new()));
-/// let l = log.clone();
-/// let numbers = async_gen!(yield = u32 => {
+/// #[async_generator(yield = u32)]
+/// async fn numbers(log: Arc<Mutex<Vec<&'static str>>>) {
 ///     for i in 0.. {
 ///         if let Err(exit) = yield_catch_!(i) {
 ///             async {}.await; // async cleanup
-///             l.lock().unwrap().push("cleaned up");
+///             log.lock().unwrap().push("cleaned up");
 ///             raise_!(exit);
 ///         }
 ///     }
-/// });
+/// }
 ///
-/// let orphans = Arc::new(Mutex::new(Vec::new()));
-/// let keep = orphans.clone();
-/// let previous = set_hooks(Hooks {
+/// // A finalizer that keeps each cleanup, to run it by hand below.
+/// let cleanups = Arc::new(Mutex::new(Vec::new()));
+/// let keep = cleanups.clone();
+/// let _scope = enter(Hooks {
 ///     firstiter: None,
 ///     finalizer: Some(Arc::new(move |orphan| keep.lock().unwrap().push(orphan.aclose()))),
 /// });
 ///
-/// let mut g = Finalizable::named("numbers", numbers);
-/// futures::executor::block_on(async {
-///     assert_eq!(std::pin::Pin::new(&mut g).anext().await, Ok(0));
-/// });
+/// let log = Arc::new(Mutex::new(Vec::new()));
+/// let mut g = Finalizable::named("numbers", numbers(log.clone()));
+/// futures::executor::block_on(async { assert_eq!(g.next().await, Some(0)) });
 /// drop(g); // unfinished: handed to the finalizer
-/// for cleanup in orphans.lock().unwrap().drain(..) {
+/// for cleanup in cleanups.lock().unwrap().drain(..) {
 ///     futures::executor::block_on(cleanup).unwrap();
 /// }
 /// assert_eq!(*log.lock().unwrap(), ["cleaned up"]);
-/// set_hooks(previous);
 /// ```
 pub struct Finalizable<G>
 where
     G: AsyncGenerator + Send + 'static,
     G::Error: Display,
 {
-    shared: Arc<Shared<G>>,
-    /// The finalizer bound at the first call (`None` before, or if none).
-    bound: Option<FinalizerHook>,
-    iterating: bool,
-    close_started: bool,
+    owner: Owner<G, Hooked>,
 }
 
-struct Shared<G> {
-    name: Arc<str>,
-    generator: Mutex<Pin<Box<G>>>,
-}
+owned_form!(Finalizable, Hooked, [Send + 'static]);
 
-impl<G> Shared<G> {
-    fn lock(&self) -> MutexGuard<'_, Pin<Box<G>>> {
-        // A panic in the body poisons the lock; the generator is Closed then.
-        self.generator.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl<G> Finalizable<G>
+/// [`Finalizable`] for a `!Send` generator: at its first call it binds the
+/// [`LocalRegistry`] entered on its thread, which spawns its cleanup on that
+/// thread's executor (a tokio `LocalSet`, a `LocalPool`, a `LocalExecutor`)
+/// when it is dropped unfinished. See [`LocalRegistry`] for an example.
+pub struct LocalFinalizable<G>
 where
-    G: AsyncGenerator + Send + 'static,
+    G: AsyncGenerator + 'static,
     G::Error: Display,
 {
-    /// Wraps `generator`, named after its type.
-    pub fn new(generator: G) -> Self {
-        Self::named(core::any::type_name::<G>(), generator)
-    }
-
-    /// Wraps `generator` under `name` (what hooks and errors report).
-    pub fn named(name: impl Into<Arc<str>>, generator: G) -> Self {
-        Finalizable {
-            shared: Arc::new(Shared {
-                name: name.into(),
-                generator: Mutex::new(Box::pin(generator)),
-            }),
-            bound: None,
-            iterating: false,
-            close_started: false,
-        }
-    }
-
-    /// The name hooks and errors report.
-    pub fn name(&self) -> &str {
-        &self.shared.name
-    }
-
-    /// Binds the hooks and calls `firstiter`, once (CPython: at the first
-    /// awaitable's creation).
-    fn start_iterating(&mut self) {
-        if core::mem::replace(&mut self.iterating, true) {
-            return;
-        }
-        let hooks = hooks();
-        if let Some(firstiter) = hooks.firstiter {
-            let target: Arc<dyn Closable> = self.shared.clone();
-            firstiter(&Registration {
-                target: Arc::downgrade(&target),
-                name: self.shared.name.clone(),
-            });
-        }
-        self.bound = hooks.finalizer;
-    }
+    owner: Owner<G, Local>,
 }
 
-impl<G> Closable for Shared<G>
-where
-    G: AsyncGenerator + Send + 'static,
-    G::Error: Display,
-{
-    fn name(&self) -> &Arc<str> {
-        &self.name
-    }
-
-    fn state(&self) -> GenState {
-        self.lock().state()
-    }
-
-    fn poll_aclose(&self, cx: &mut Context<'_>, start: bool) -> Poll<Result<(), FinalizeError>> {
-        let mut command = start.then_some(Command::Close);
-        let reply = core::task::ready!(self.lock().as_mut().poll_resume(cx, &mut command));
-        Poll::Ready(reply.map(|_| ()).map_err(|error| FinalizeError {
-            name: self.name.clone(),
-            kind: error.kind_name(),
-            message: std::format!("{error}"),
-        }))
-    }
-}
-
-impl<G> AsyncGenerator for Finalizable<G>
-where
-    G: AsyncGenerator + Send + 'static,
-    G::Error: Display,
-{
-    type Yield = G::Yield;
-    type Send = G::Send;
-    type Return = G::Return;
-    type Error = G::Error;
-
-    fn state(&self) -> GenState {
-        self.shared.lock().state()
-    }
-
-    fn on_call(self: Pin<&mut Self>, closing: bool) {
-        let this = self.get_mut();
-        this.start_iterating();
-        this.close_started |= closing;
-    }
-
-    fn poll_resume(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        command: &mut Option<Command<G::Send, G::Error>>,
-    ) -> Poll<Reply<G::Yield, G::Return, G::Error, G::Send>> {
-        self.shared.lock().as_mut().poll_resume(cx, command)
-    }
-}
-
-impl<G> GeneratorOutput for Finalizable<G>
-where
-    G: GeneratorOutput + Send + 'static,
-    G::Error: Display,
-{
-    type Output = G::Output;
-    fn output(result: Result<G::Return, G::Error>) -> G::Output {
-        G::output(result)
-    }
-}
-
-impl<G> Stream for Finalizable<G>
-where
-    G: AsyncGenerator + Stream + Send + 'static,
-    G::Error: Display,
-{
-    type Item = <G as Stream>::Item;
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        this.start_iterating();
-        this.shared.lock().as_mut().poll_next(cx)
-    }
-}
-
-impl<G> FusedStream for Finalizable<G>
-where
-    G: AsyncGenerator + Stream + Send + 'static,
-    G::Error: Display,
-{
-    fn is_terminated(&self) -> bool {
-        self.shared.lock().state() == GenState::Closed
-    }
-}
-
-impl<G> Drop for Finalizable<G>
-where
-    G: AsyncGenerator + Send + 'static,
-    G::Error: Display,
-{
-    fn drop(&mut self) {
-        let Some(finalizer) = self.bound.take() else {
-            return;
-        };
-        // CPython: never for a finished generator or one whose aclose began.
-        if !self.close_started && self.shared.lock().state() == GenState::Suspended {
-            finalizer(Orphan {
-                target: self.shared.clone(),
-            });
-        }
-    }
-}
+owned_form!(LocalFinalizable, Local, ['static]);

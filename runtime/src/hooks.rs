@@ -1,31 +1,46 @@
 //! Finalization hooks, in the spirit of asyncio's `sys.set_asyncgen_hooks`.
 //!
-//! Rust has no async drop: a generator dropped while suspended can only run
+//! Rust has no async drop: a generator dropped while unfinished can only run
 //! its synchronous destructors. The hooks give its async cleanup a second
-//! chance, exactly at asyncio's two moments:
+//! chance, at asyncio's two moments:
 //!
 //! - `firstiter`, when iteration starts (the first call on a
 //!   [`Finalizable`](crate::Finalizable) generator is created): a registry
-//!   learns about the generator, so that a shutdown can close it;
-//! - `finalizer`, when an unfinished, suspended generator is dropped: it
-//!   receives an [`Orphan`] whose [`aclose`](Orphan::aclose) future runs the
-//!   generator's cleanup, to be spawned on an executor.
+//!   learns about the generator, so that its shutdown can close it;
+//! - `finalizer`, when an unfinished generator is dropped: it receives an
+//!   [`Orphan`] whose [`aclose`](Orphan::aclose) future runs the generator's
+//!   cleanup, to be spawned on an executor.
 //!
-//! **Scope: process-wide.** Python's hooks are per thread because each asyncio
-//! loop owns a thread; a Rust runtime such as tokio moves tasks between worker
-//! threads, so per-thread hooks would depend on which worker happened to poll
-//! a generator first. A generator binds the hooks in force when its first
-//! call is created and keeps them (a finalizer installed later does not
-//! apply to it, one removed later still does), as in CPython.
+//! # Scope: the runtime a generator is first iterated under
+//!
+//! asyncio's hooks are per thread because each event loop owns its thread. A
+//! Rust runtime moves tasks between worker threads, and one process often
+//! runs several runtimes (every `#[tokio::test]` has its own), so the hooks a
+//! generator binds are found, when its first call is created, in this order:
+//!
+//! 1. the hooks [`enter`]ed on this thread (a scope: an executor's thread, a
+//!    test), innermost first;
+//! 2. the *context sources* that integrations register with
+//!    [`add_context_source`]: `agen::tokio` answers with the hooks of the
+//!    tokio runtime whose task is running, whichever worker thread it is on;
+//! 3. none: the generator is not finalized (dropped unfinished, its
+//!    synchronous destructors run; use `aclosing` where that matters).
+//!
+//! A generator keeps what it bound: hooks entered or removed later do not
+//! change it, and it is finalized by its own runtime's hooks even when it is
+//! dropped on a thread of another runtime. There is no process-wide "last
+//! installed" hook.
 
-use std::boxed::Box;
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
-use std::string::String;
 use std::sync::{Arc, RwLock, Weak};
 use std::task::{Context, Poll};
+use std::vec::Vec;
 
+use crate::closable::{Closable, FinalizeError, FinalizeErrorKind};
 use crate::state::GenState;
 
 /// Called when a finalizable generator starts iterating.
@@ -51,65 +66,91 @@ impl fmt::Debug for Hooks {
     }
 }
 
-static HOOKS: RwLock<Hooks> = RwLock::new(Hooks {
-    firstiter: None,
-    finalizer: None,
-});
-
-/// Installs `hooks` process-wide and returns the previous ones
-/// (`sys.set_asyncgen_hooks`).
-pub fn set_hooks(hooks: Hooks) -> Hooks {
-    let mut slot = HOOKS
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    core::mem::replace(&mut *slot, hooks)
+std::thread_local! {
+    /// The hooks entered on this thread, innermost last.
+    static ENTERED: RefCell<Vec<Hooks>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The hooks in force now (`sys.get_asyncgen_hooks`).
-pub fn hooks() -> Hooks {
-    HOOKS
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
-}
+/// A lookup of the hooks that belong to the context a call is made in: see
+/// [`add_context_source`].
+pub type ContextSource = fn() -> Option<Hooks>;
 
-/// An error that came out of a generator's cleanup, with the generator's name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FinalizeError {
-    /// The generator's name ([`Finalizable::named`](crate::Finalizable::named)).
-    pub name: Arc<str>,
-    /// The error kind: `"Raised"` (the body's own error), `"RuntimeError"`,
-    /// `"GeneratorExit"`, ...
-    pub kind: &'static str,
-    /// The error, rendered with `Display`.
-    pub message: String,
-}
+/// Integrations' lookups of the hooks of the context a call is made in.
+static SOURCES: RwLock<Vec<ContextSource>> = RwLock::new(Vec::new());
 
-impl fmt::Display for FinalizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cleanup of async generator `{}` failed: {}",
-            self.name, self.message
-        )
+/// Makes `hooks` the ones generators first called on this thread bind, until
+/// the guard is dropped (then the hooks entered before are back). This is the
+/// low-level scope: an executor integration enters its hooks on the threads
+/// it runs tasks on.
+///
+/// ```
+/// use agen::hooks::{Hooks, enter, current};
+///
+/// assert!(current().finalizer.is_none());
+/// {
+///     let _scope = enter(Hooks { firstiter: None, finalizer: Some(std::sync::Arc::new(|_orphan| {})) });
+///     assert!(current().finalizer.is_some());
+/// }
+/// assert!(current().finalizer.is_none());
+/// ```
+pub fn enter(hooks: Hooks) -> HooksGuard {
+    ENTERED.with(|entered| entered.borrow_mut().push(hooks));
+    HooksGuard {
+        _not_send: PhantomData,
     }
 }
 
-impl std::error::Error for FinalizeError {}
+/// Keeps hooks [`enter`]ed on this thread; dropping it leaves the scope.
+#[must_use = "the hooks are left when the guard is dropped"]
+pub struct HooksGuard {
+    _not_send: PhantomData<*const ()>,
+}
 
-/// The type-erased view of a finalizable generator that hooks and registries
-/// hold.
-pub(crate) trait Closable: Send + Sync {
-    fn name(&self) -> &Arc<str>;
-    fn state(&self) -> GenState;
-    /// Polls an `aclose()`; `start` is true on its first poll.
-    fn poll_aclose(&self, cx: &mut Context<'_>, start: bool) -> Poll<Result<(), FinalizeError>>;
+impl Drop for HooksGuard {
+    fn drop(&mut self) {
+        ENTERED.with(|entered| entered.borrow_mut().pop());
+    }
+}
+
+impl fmt::Debug for HooksGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HooksGuard")
+    }
+}
+
+/// Registers a lookup of the hooks that belong to the context a call is made
+/// in, for executors that know their own context on any thread (tokio's
+/// current runtime). Consulted after the hooks [`enter`]ed on the thread, in
+/// the order registered; registering the same function again does nothing.
+pub fn add_context_source(source: ContextSource) {
+    let mut sources = SOURCES.write().unwrap_or_else(|p| p.into_inner());
+    // Compared by address: the same function registered twice (by two
+    // installs) is looked up once.
+    if !sources
+        .iter()
+        .any(|known| *known as usize == source as usize)
+    {
+        sources.push(source);
+    }
+}
+
+/// The hooks a generator whose first call is created here and now binds
+/// (`sys.get_asyncgen_hooks()`): see the [module](self) for the order.
+pub fn current() -> Hooks {
+    if let Some(hooks) = ENTERED.with(|entered| entered.borrow().last().cloned()) {
+        return hooks;
+    }
+    let sources = SOURCES.read().unwrap_or_else(|p| p.into_inner()).clone();
+    sources
+        .into_iter()
+        .find_map(|source| source())
+        .unwrap_or_default()
 }
 
 /// What `firstiter` receives: the generator's name and a weak handle a
 /// registry can keep to close the generator later, if it is still alive.
 pub struct Registration {
-    pub(crate) target: Weak<dyn Closable>,
+    pub(crate) target: Weak<dyn Closable + Send + Sync>,
     pub(crate) name: Arc<str>,
 }
 
@@ -130,7 +171,7 @@ impl Registration {
 /// A weak handle to a finalizable generator (what `loop._asyncgens` holds).
 #[derive(Clone)]
 pub struct GenHandle {
-    target: Weak<dyn Closable>,
+    pub(crate) target: Weak<dyn Closable + Send + Sync>,
     name: Arc<str>,
 }
 
@@ -145,10 +186,17 @@ impl GenHandle {
     }
     /// `aclose()` on it if it is still alive; `None` once it has been freed.
     pub fn aclose(&self) -> Option<ACloseOrphan> {
-        self.target.upgrade().map(|target| ACloseOrphan {
-            target,
-            started: false,
-        })
+        self.target
+            .upgrade()
+            .map(|target| ACloseOrphan(AClose::new(target)))
+    }
+}
+
+impl fmt::Debug for GenHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GenHandle")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -157,7 +205,7 @@ impl GenHandle {
 /// async cleanup; dropping the orphan frees the generator (its synchronous
 /// destructors run).
 pub struct Orphan {
-    pub(crate) target: Arc<dyn Closable>,
+    pub(crate) target: Arc<dyn Closable + Send + Sync>,
 }
 
 impl Orphan {
@@ -167,10 +215,7 @@ impl Orphan {
     }
     /// The future of `aclose()` on the generator. It is `Send + 'static`.
     pub fn aclose(self) -> ACloseOrphan {
-        ACloseOrphan {
-            target: self.target,
-            started: false,
-        }
+        ACloseOrphan(AClose::new(self.target))
     }
 }
 
@@ -182,150 +227,86 @@ impl fmt::Debug for Orphan {
     }
 }
 
-/// Future of `aclose()` on an orphaned or registered generator.
+/// Future of `aclose()` on an orphaned or registered generator: `Ok(())`
+/// once its cleanup finished, or what went wrong.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ACloseOrphan {
-    target: Arc<dyn Closable>,
-    started: bool,
-}
+pub struct ACloseOrphan(pub(crate) AClose<dyn Closable + Send + Sync>);
 
 impl ACloseOrphan {
     /// The generator's name.
     pub fn name(&self) -> &str {
-        self.target.name()
+        self.0.name()
     }
 }
 
 impl Future for ACloseOrphan {
     type Output = Result<(), FinalizeError>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let start = !core::mem::replace(&mut self.started, true);
-        self.target.poll_aclose(cx, start)
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
-/// A boxed `Send` future, as a [`Registry`]'s spawner receives it.
-pub type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-
-/// What asyncio's event loop does for async generators: remembers every
-/// finalizable generator that started iterating (`firstiter`), closes the
-/// ones dropped unfinished on its executor (`finalizer`), and closes every
-/// one still alive at [`shutdown`](Self::shutdown)
-/// (`loop.shutdown_asyncgens()`). Errors from cleanup are kept, none lost.
-///
-/// ```
-/// use agen_runtime::hooks::{set_hooks, Registry};
-/// use std::sync::{Arc, Mutex};
-///
-/// // An "event loop" that runs spawned cleanups later, by hand.
-/// let queue = Arc::new(Mutex::new(Vec::new()));
-/// let q = queue.clone();
-/// let registry = Registry::new(move |cleanup| {
-///     q.lock().unwrap().push(cleanup);
-///     Ok(())
-/// });
-/// let previous = set_hooks(registry.hooks());
-/// // ... generators wrapped in `Finalizable` are registered at their first
-/// // call, and handed over here when dropped unfinished ...
-/// for cleanup in queue.lock().unwrap().drain(..) {
-///     futures::executor::block_on(cleanup);
-/// }
-/// let errors = futures::executor::block_on(registry.shutdown());
-/// assert!(errors.is_empty());
-/// set_hooks(previous);
-/// ```
-pub struct Registry {
-    generators: std::sync::Mutex<std::vec::Vec<GenHandle>>,
-    errors: std::sync::Mutex<std::vec::Vec<FinalizeError>>,
-    spawn: Box<dyn Fn(BoxFuture) -> Result<(), BoxFuture> + Send + Sync>,
+impl fmt::Debug for ACloseOrphan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ACloseOrphan")
+            .field("name", self.0.name())
+            .finish()
+    }
 }
 
-impl Registry {
-    /// A registry that runs finalizer cleanups with `spawn`, which hands the
-    /// future back if it cannot run it (no executor): that cleanup is then
-    /// reported as a [`FinalizeError`] of kind `"NoExecutor"` and the
-    /// generator is freed with its synchronous destructors only.
-    pub fn new(
-        spawn: impl Fn(BoxFuture) -> Result<(), BoxFuture> + Send + Sync + 'static,
-    ) -> Arc<Self> {
-        Arc::new(Registry {
-            generators: Default::default(),
-            errors: Default::default(),
-            spawn: Box::new(spawn),
-        })
-    }
+/// `aclose()` on a shared generator, `Send` or not.
+pub(crate) struct AClose<C: ?Sized + Closable> {
+    target: Arc<C>,
+    phase: Phase,
+}
 
-    /// The hooks that feed this registry. Install them with [`set_hooks`].
-    pub fn hooks(self: &Arc<Self>) -> Hooks {
-        let on_first = Arc::downgrade(self);
-        let on_final = Arc::downgrade(self);
-        Hooks {
-            firstiter: Some(Arc::new(move |registration: &Registration| {
-                if let Some(registry) = on_first.upgrade() {
-                    let mut list = registry
-                        .generators
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner());
-                    // Forget the freed ones while we are here.
-                    list.retain(|h| h.target.strong_count() > 0);
-                    list.push(registration.handle());
-                }
-            })),
-            finalizer: Some(Arc::new(move |orphan: Orphan| {
-                let Some(registry) = on_final.upgrade() else {
-                    return;
-                };
-                let reporter = Arc::downgrade(&registry);
-                let name = orphan.target.name().clone();
-                let cleanup = orphan.aclose();
-                let spawned = (registry.spawn)(Box::pin(async move {
-                    if let Err(error) = cleanup.await {
-                        if let Some(registry) = reporter.upgrade() {
-                            registry.report(error);
-                        }
-                    }
-                }));
-                if let Err(unrun) = spawned {
-                    drop(unrun);
-                    registry.report(FinalizeError {
-                        name,
-                        kind: "NoExecutor",
-                        message: "no executor to run the cleanup on".into(),
-                    });
-                }
-            })),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Unpolled,
+    InFlight,
+    Done,
+}
+
+impl<C: ?Sized + Closable> AClose<C> {
+    pub(crate) fn new(target: Arc<C>) -> Self {
+        AClose {
+            target,
+            phase: Phase::Unpolled,
         }
     }
 
-    fn report(&self, error: FinalizeError) {
-        self.errors
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(error);
+    pub(crate) fn name(&self) -> &Arc<str> {
+        self.target.name()
     }
+}
 
-    /// Errors reported so far by finalizer cleanups (taken: each is returned once).
-    pub fn take_errors(&self) -> std::vec::Vec<FinalizeError> {
-        core::mem::take(&mut *self.errors.lock().unwrap_or_else(|p| p.into_inner()))
+impl<C: ?Sized + Closable> Future for AClose<C> {
+    type Output = Result<(), FinalizeError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let start = match self.phase {
+            Phase::Unpolled => true,
+            Phase::InFlight => false,
+            Phase::Done => {
+                return Poll::Ready(Err(FinalizeError::new(
+                    self.target.name().clone(),
+                    FinalizeErrorKind::RuntimeError,
+                    "RuntimeError: cannot reuse already awaited aclose()",
+                )));
+            }
+        };
+        self.phase = Phase::InFlight;
+        let outcome = core::task::ready!(self.target.poll_aclose(cx, start));
+        self.phase = Phase::Done;
+        Poll::Ready(outcome)
     }
+}
 
-    /// `loop.shutdown_asyncgens()`: acloses every registered generator that is
-    /// still alive and unfinished, one after the other, and returns every
-    /// error from cleanup (including those of earlier finalizer cleanups not
-    /// yet taken).
-    pub async fn shutdown(&self) -> std::vec::Vec<FinalizeError> {
-        let alive =
-            core::mem::take(&mut *self.generators.lock().unwrap_or_else(|p| p.into_inner()));
-        for handle in alive {
-            if matches!(handle.state(), Some(GenState::Closed) | None) {
-                continue;
-            }
-            if let Some(close) = handle.aclose() {
-                if let Err(error) = close.await {
-                    self.report(error);
-                }
-            }
+impl<C: ?Sized + Closable> Unpin for AClose<C> {}
+
+impl<C: ?Sized + Closable> Drop for AClose<C> {
+    fn drop(&mut self) {
+        if self.phase == Phase::InFlight {
+            self.target.abandon_close();
         }
-        self.take_errors()
     }
 }

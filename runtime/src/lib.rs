@@ -20,8 +20,11 @@
 //! 8. `handoff`: how a body gets its handle, at its first poll;
 //! 9. `generator`: the state machine;
 //! 10. `stream`: its `Stream` view;
-//! 11. `boxed`, `aclosing`; 12. `hooks`; 13. `finalize`: built on the
-//!     protocol.
+//! 11. `boxed`, `aclosing`;
+//! 12. `closable`: the shared cell of an owned generator, and cleanup errors;
+//! 13. `hooks`: the hooks, their scope, orphans; 14. `registry`: an event
+//!     loop's bookkeeping; 15. `finalize`: the owned forms. All built on the
+//!     protocol, behind the `std` feature.
 #![no_std]
 #![deny(missing_docs)]
 #![warn(
@@ -39,6 +42,8 @@ mod aclosing;
 #[cfg(feature = "alloc")]
 mod boxed;
 mod chain;
+#[cfg(feature = "std")]
+mod closable;
 mod delegate;
 mod error;
 #[cfg(feature = "std")]
@@ -46,9 +51,11 @@ mod finalize;
 mod generator;
 mod handoff;
 #[cfg(feature = "std")]
-pub mod hooks;
+mod hooks;
 mod output;
 mod protocol;
+#[cfg(feature = "std")]
+mod registry;
 mod slot;
 mod state;
 mod step;
@@ -61,7 +68,7 @@ pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 pub use delegate::Delegate;
 pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
 #[cfg(feature = "std")]
-pub use finalize::Finalizable;
+pub use finalize::{Finalizable, LocalFinalizable};
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};
 pub use protocol::{
     AClose, ASend, AThrow, AsyncGenerator, GenError, GenReply, GeneratorOutput, Next,
@@ -69,6 +76,18 @@ pub use protocol::{
 pub use state::GenState;
 pub use step::{Command, Reply};
 pub use yielder::{Raise, Yield, YieldCatch, YieldFrom, Yielder};
+
+/// Finalization: hooks, registries and the owned forms (feature `std`).
+#[cfg(feature = "std")]
+pub mod finalization {
+    pub use crate::closable::{FinalizeError, FinalizeErrorKind};
+    pub use crate::finalize::{Finalizable, LocalFinalizable};
+    pub use crate::hooks::{
+        ACloseOrphan, ContextSource, FinalizerHook, FirstIterHook, GenHandle, Hooks, HooksGuard,
+        Orphan, Registration, add_context_source, current, enter,
+    };
+    pub use crate::registry::{Cleanup, LocalCleanup, LocalGuard, LocalRegistry, Registry, Scoped};
+}
 
 /// What the macros expand to. Not public API: no semver guarantees.
 #[doc(hidden)]

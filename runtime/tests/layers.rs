@@ -20,7 +20,9 @@ const LAYERS: &[&[&str]] = &[
     &["generator"],
     &["stream"],
     &["boxed", "aclosing"],
+    &["closable"],
     &["hooks"],
+    &["registry"],
     &["finalize"],
 ];
 

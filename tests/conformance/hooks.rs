@@ -18,8 +18,9 @@
 //! is created and hands itself to the bound finalizer when dropped
 //! unfinished. Without a bound finalizer a drop runs no body code (rule R3).
 //!
-//! Hooks are process-wide: [`Finalization::new`] installs the environment's
-//! hooks and dropping it clears them (the runner is single-threaded).
+//! Hooks are entered on the runner's thread (`agen::hooks::enter`), as an
+//! event loop's are: [`Finalization::new`] enters the environment's hooks,
+//! each `hooks` op enters new ones, and dropping it leaves them all.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -28,8 +29,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use std::cell::RefCell;
+
 use agen::hooks::{
-    ACloseOrphan, BoxFuture, FinalizeError, Hooks, Orphan, Registration, Registry, set_hooks,
+    ACloseOrphan, Cleanup, FinalizeError, FinalizeErrorKind, Hooks, HooksGuard, Orphan,
+    Registration, Registry, enter,
 };
 
 use crate::interp::Trace;
@@ -51,11 +55,13 @@ pub struct Finalization {
     cleanups: Queue<ACloseOrphan>,
     /// asyncio environment: the loop's bookkeeping and its tasks.
     event_loop: Option<EventLoop>,
+    /// The hooks entered, innermost last.
+    entered: RefCell<Vec<HooksGuard>>,
 }
 
 struct EventLoop {
     registry: Arc<Registry>,
-    tasks: Queue<BoxFuture>,
+    tasks: Queue<Cleanup>,
     /// The loop's `firstiter` registered the generator under test and no
     /// shutdown has closed it since (`g in loop._asyncgens`).
     main_registered: Arc<AtomicBool>,
@@ -66,14 +72,13 @@ impl Finalization {
     /// (`asyncio`).
     pub fn new(trace: &Trace, asyncio: bool) -> Self {
         let event_loop = asyncio.then(|| {
-            let tasks: Queue<BoxFuture> = Queue::default();
+            let tasks: Queue<Cleanup> = Queue::default();
             let spawn_to = Arc::clone(&tasks);
             let registry = Registry::new(move |task| {
                 spawn_to
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push_back(task);
-                Ok(())
             });
             let main_registered = Arc::new(AtomicBool::new(false));
             let mut hooks = registry.hooks();
@@ -87,20 +92,24 @@ impl Finalization {
                     register(registration);
                 }));
             }
-            set_hooks(hooks);
-            EventLoop {
-                registry,
-                tasks,
-                main_registered,
-            }
+            (
+                EventLoop {
+                    registry,
+                    tasks,
+                    main_registered,
+                },
+                hooks,
+            )
         });
-        if event_loop.is_none() {
-            set_hooks(Hooks::default());
-        }
+        let (event_loop, hooks) = match event_loop {
+            Some((event_loop, hooks)) => (Some(event_loop), hooks),
+            None => (None, Hooks::default()),
+        };
         Finalization {
             trace: trace.clone(),
             cleanups: Queue::default(),
             event_loop,
+            entered: RefCell::new(vec![enter(hooks)]),
         }
     }
 
@@ -134,10 +143,10 @@ impl Finalization {
                     .push_back(cleanup);
             }) as agen::hooks::FinalizerHook),
         };
-        set_hooks(Hooks {
+        self.entered.borrow_mut().push(enter(Hooks {
             firstiter,
             finalizer,
-        });
+        }));
         self.trace.push("hooks -> ok".to_owned());
     }
 
@@ -173,7 +182,9 @@ impl Finalization {
                 let mut cleanup = pin!(cleanup);
                 let outcome = match run_to_completion(cleanup.as_mut()) {
                     Ok(()) => "ok".to_owned(),
-                    Err(e) if e.kind == "StopAsyncIteration" => "returned".to_owned(),
+                    Err(e) if e.kind() == FinalizeErrorKind::AlreadyClosing => {
+                        "returned".to_owned()
+                    }
                     Err(e) => format!("raised {}", error_name(&e)),
                 };
                 self.trace
@@ -182,7 +193,7 @@ impl Finalization {
             }
             if let Some(event_loop) = &self.event_loop {
                 while let Some(mut task) = pop(&event_loop.tasks) {
-                    run_to_completion(task.as_mut());
+                    run_to_completion(Pin::new(&mut task));
                     progressed = true;
                 }
                 // asyncio: "Task exception was never retrieved".
@@ -200,7 +211,10 @@ impl Finalization {
 
 impl Drop for Finalization {
     fn drop(&mut self) {
-        set_hooks(Hooks::default());
+        // Left innermost first.
+        let mut entered = self.entered.borrow_mut();
+        while entered.pop().is_some() {}
+        drop(entered);
         // Work never run (queued after the last settle point) is dropped one
         // item at a time: a cleanup can own a generator whose bound
         // finalizer holds this very queue.
@@ -214,9 +228,12 @@ impl Drop for Finalization {
 /// `ERR` of the trace grammar: the body's own error as it renders
 /// (`E1: zde`), any other kind by name.
 fn error_name(e: &FinalizeError) -> &str {
-    match e.kind {
-        "Raised" => &e.message,
-        kind => kind,
+    match e.kind() {
+        FinalizeErrorKind::Raised => e.message(),
+        FinalizeErrorKind::AlreadyClosing => "StopAsyncIteration",
+        FinalizeErrorKind::NotRun => "NotRun",
+        FinalizeErrorKind::DeadlineExceeded => "DeadlineExceeded",
+        _ => "RuntimeError",
     }
 }
 
