@@ -1,4 +1,4 @@
-//! agen against its peers (issue 5): the same workloads for every contender,
+//! agen against its peers: the same workloads for every contender,
 //! driven by the same minimal executor.
 //!
 //! Workloads (each contender's version of a workload does the same work):
@@ -23,7 +23,11 @@
 //! `send` method); `async-stream`; genawaiter, both its `rc` flavour (what the
 //! issue's numbers used: the body future is boxed and the airlock is an
 //! `Rc<Cell<_>>`) and its `stack` flavour (no allocation, the closest peer);
-//! `futures::stream::unfold` (`try_unfold` for `fallible`).
+//! `futures::stream::unfold` (`try_unfold` for `fallible`). Beside agen,
+//! its owned, finalizable form (`agen_owned`: `Finalizable`, no hooks in
+//! scope) on `yield_sum` and `create_drop`, and on `create_drop` the same
+//! under a registry (`agen_finalized`: registered at the first call, its
+//! cleanup run when it is dropped unfinished).
 //!
 //! The executor is one no-op-waker poll loop ([`block_on`]), so only the
 //! generators differ. Every consumer passes each item through
@@ -163,6 +167,11 @@ fn yield_sum_agen_anext(n: u64) -> u64 {
     })
 }
 
+/// The owned, finalizable form (no hooks in scope): a lock per call.
+fn yield_sum_agen_owned(n: u64) -> u64 {
+    block_on(sum_stream(agen::hooks::Finalizable::new(agen_count(n))))
+}
+
 fn ping_pong_agen(n: u64) -> u64 {
     block_on(async {
         let mut g = pin!(agen_pong());
@@ -194,6 +203,29 @@ fn create_drop_agen(n: u64) -> u64 {
         }
         sum
     })
+}
+
+/// The owned form, per generator: one allocation, no hooks in scope.
+fn create_drop_agen_owned(n: u64) -> u64 {
+    block_on(async {
+        let mut sum = 0u64;
+        for _ in 0..n {
+            let g = agen::hooks::Finalizable::new(agen_count(black_box(CREATE_DROP_LEN)));
+            sum = sum.wrapping_add(black_box(first_of(g).await));
+        }
+        sum
+    })
+}
+
+/// The owned form under a registry, per generator: registered at its first
+/// call, finalized when dropped unfinished (its cleanup run at once by the
+/// spawner, as an executor would run it later).
+fn create_drop_agen_finalized(n: u64) -> u64 {
+    let registry = agen::hooks::Registry::new(block_on);
+    let _scope = registry.enter();
+    let sum = create_drop_agen_owned(n);
+    assert!(registry.take_errors().is_empty());
+    sum
 }
 
 // ---------------------------------------------------------------------------
@@ -825,6 +857,7 @@ const fn c(name: &'static str, run: fn(u64) -> u64) -> Contender {
 static YIELD_SUM: &[Contender] = &[
     c("agen", yield_sum_agen),
     c("agen_anext", yield_sum_agen_anext),
+    c("agen_owned", yield_sum_agen_owned),
     c("hand", yield_sum_hand),
     c("async_stream", yield_sum_async_stream),
     c("genawaiter_rc", yield_sum_genawaiter_rc),
@@ -850,6 +883,8 @@ static FALLIBLE: &[Contender] = &[
 
 static CREATE_DROP: &[Contender] = &[
     c("agen", create_drop_agen),
+    c("agen_owned", create_drop_agen_owned),
+    c("agen_finalized", create_drop_agen_finalized),
     c("hand", create_drop_hand),
     c("async_stream", create_drop_async_stream),
     c("genawaiter_rc", create_drop_genawaiter_rc),

@@ -1,5 +1,6 @@
-//! Seed 001, in Rust: break out of the loop after the first item; the
-//! generator's cleanup, which awaits, still runs and prints.
+//! Python's classic finalization example, in Rust: break out of the loop
+//! after the first item; the generator's cleanup, which awaits, still runs
+//! and prints.
 //!
 //! ```sh
 //! cargo run --example early_break --features tokio
@@ -43,15 +44,15 @@ async fn main() {
     let finalization = agen::tokio::install();
     {
         let mut g = Finalizable::named("agen", agen("hooks"));
-        // Seed 001's `async for i in agen(): break`.
+        // Python's `async for i in agen(): break`.
         #[allow(clippy::never_loop)]
         while let Some(item) = g.next().await {
             println!("[hooks] got {item}; breaking out of the loop");
             break;
         }
     } // dropped here, suspended at `yield 1`: handed to the finalizer
-    // The finalizer spawned `aclose()` on this runtime; give it time to run.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The finalizer spawned `aclose()` on this runtime; the shutdown waits
+    // for it.
     let errors = finalization.shutdown().await;
     println!("[hooks] shutdown: {} cleanup errors", errors.len());
 

@@ -724,3 +724,71 @@ fn orphan_handed_to_a_finalizer_hook_is_owned_and_can_be_kept() {
     kept.lock().unwrap().clear();
     assert_eq!(entries(&log), ["sync destructor"]);
 }
+
+/// The README's finalization example, as written there (with a stand-in
+/// database).
+mod readme {
+    use super::*;
+
+    pub struct Db {
+        pub closed: Mutex<Vec<&'static str>>,
+    }
+    pub struct Cursor<'a>(&'a Db, u32);
+    #[derive(Debug)]
+    pub struct Row(u32);
+    impl Row {
+        pub fn is_last(&self) -> bool {
+            self.0 == 2
+        }
+    }
+    impl Db {
+        pub fn cursor(&self) -> Cursor<'_> {
+            Cursor(self, 0)
+        }
+    }
+    impl Cursor<'_> {
+        pub fn next_row(&mut self) -> Row {
+            self.1 += 1;
+            Row(self.1)
+        }
+        pub async fn close(self) {
+            tokio::task::yield_now().await;
+            self.0.closed.lock().unwrap().push("cursor closed");
+        }
+    }
+
+    #[async_generator(yield = Row)]
+    async fn rows(db: Arc<Db>) {
+        // owns its handle: 'static
+        let mut cursor = db.cursor();
+        loop {
+            match yield_catch_!(cursor.next_row()) {
+                Ok(()) => {}
+                Err(exit) => {
+                    // closed before the end
+                    cursor.close().await; // async cleanup
+                    raise_!(exit);
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn readme_finalization_example() {
+        let db = Arc::new(Db {
+            closed: Mutex::new(Vec::new()),
+        });
+        let finalization = agen::tokio::install(); // this runtime's registry
+        {
+            let mut g = Finalizable::named("rows", rows(db.clone()));
+            while let Some(row) = g.next().await {
+                if row.is_last() {
+                    break; // dropped unfinished...
+                }
+            }
+        } // ...its aclose() is spawned
+        let errors = finalization.shutdown().await; // waits for it; no error lost
+        assert!(errors.is_empty());
+        assert_eq!(*db.closed.lock().unwrap(), ["cursor closed"]);
+    }
+}

@@ -786,3 +786,35 @@ fn yield_future_forgotten_then_athrow() {
     } // the generator is dropped here
     ledger.assert_balanced();
 }
+
+/// A body parked in an await that holds a `&mut` to its own state (a
+/// `poll_fn` over a local), observed through `state()` in between: the
+/// shared borrow of the generator must not invalidate the body's borrow
+/// (found by Miri under Stacked Borrows; the body lives in an
+/// `UnsafeCell`).
+#[test]
+fn state_while_the_body_holds_a_borrow_of_its_own_state() {
+    #[agen::async_generator(yield = u32)]
+    async fn holds_a_borrow() {
+        let mut polled = false;
+        std::future::poll_fn(|cx| {
+            if std::mem::replace(&mut polled, true) {
+                Poll::Ready(())
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await;
+        agen::yield_!(1);
+    }
+    let mut g = pin!(holds_a_borrow());
+    {
+        let mut step = pin!(g.as_mut().anext());
+        assert!(poll_once(step.as_mut()).is_pending());
+    }
+    assert_eq!(g.state(), GenState::Running);
+    let shared: &dyn Fn() -> GenState = &|| g.state();
+    assert_eq!(shared(), GenState::Running);
+    assert_eq!(run(g.as_mut().anext()), Ok(1));
+}

@@ -8,18 +8,61 @@
 //! its own registry's shutdown, or a shutdown on another thread) is refused
 //! as "already running", as everywhere else in the protocol, never a block.
 
-use std::boxed::Box;
+use std::borrow::Cow;
+use std::cell::UnsafeCell;
 use std::fmt;
 use std::pin::Pin;
 use std::string::String;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, TryLockError};
 use std::task::{Context, Poll};
 
 use crate::error::{Error, Rejected, RuntimeError};
 use crate::protocol::{AsyncGenerator, GenReply};
 use crate::state::GenState;
 use crate::step::Command;
+
+/// A generator's name: a literal is kept as it is, anything else shared, so
+/// that naming a generator costs no allocation for a literal and copying the
+/// name (into an error) never allocates.
+#[derive(Clone)]
+pub(crate) enum Name {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl From<Cow<'static, str>> for Name {
+    fn from(name: Cow<'static, str>) -> Self {
+        match name {
+            Cow::Borrowed(name) => Name::Static(name),
+            Cow::Owned(name) => Name::Shared(name.into()),
+        }
+    }
+}
+
+impl core::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Name::Static(name) => name,
+            Name::Shared(name) => name,
+        }
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Name {}
 
 /// What went wrong in one generator's cleanup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,13 +98,13 @@ pub enum FinalizeErrorKind {
 /// `take_errors`/`shutdown`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FinalizeError {
-    name: Arc<str>,
+    name: Name,
     kind: FinalizeErrorKind,
     message: String,
 }
 
 impl FinalizeError {
-    pub(crate) fn new(name: Arc<str>, kind: FinalizeErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(name: Name, kind: FinalizeErrorKind, message: impl Into<String>) -> Self {
         FinalizeError {
             name,
             kind,
@@ -91,7 +134,7 @@ impl fmt::Display for FinalizeError {
         write!(
             f,
             "cleanup of async generator `{}` failed: {}",
-            self.name, self.message
+            &*self.name, self.message
         )
     }
 }
@@ -103,7 +146,7 @@ impl std::error::Error for FinalizeError {}
 /// `dyn Closable` for [`LocalFinalizable`](crate::LocalFinalizable)).
 pub(crate) trait Closable {
     /// The name hooks and errors report.
-    fn name(&self) -> &Arc<str>;
+    fn name(&self) -> &Name;
     /// The generator's state; `Running` while any poll of it is under way.
     fn state(&self) -> GenState;
     /// Polls an `aclose()`; `start` is true on its first poll.
@@ -119,11 +162,12 @@ pub(crate) trait Closable {
 }
 
 /// The cell an owned generator lives in, shared with the finalization
-/// machinery.
+/// machinery: the generator, and one atomic byte that is both a mirror of its
+/// state (readable at any time) and the flag of the one poll under way.
 pub(crate) struct Shared<G> {
-    name: Arc<str>,
-    /// A mirror of the generator's state, readable without the lock;
-    /// `Running` while a poll holds the lock.
+    name: Name,
+    /// The generator's state (two low bits), and [`BUSY`] while a poll has
+    /// the generator (the state then reads `Running`).
     state: AtomicU8,
     /// CPython's `ag_closed`: an accepted `aclose()` was polled.
     closed: AtomicBool,
@@ -133,8 +177,20 @@ pub(crate) struct Shared<G> {
     /// cleanup) is in flight: the owner's calls are refused meanwhile, as
     /// calls on a generator another task is running.
     handle_closing: AtomicBool,
-    generator: Mutex<Pin<Box<G>>>,
+    /// Pinned (see [`Shared::new`]); accessed only by the holder of
+    /// [`BUSY`] (see [`Shared::with`]).
+    generator: UnsafeCell<G>,
 }
+
+// SAFETY: the generator is reached from a shared `Shared` only through
+// `with`, which first takes `BUSY` (an acquire compare-exchange that only
+// one thread can win) and releases it with a release store: a poll on one
+// thread happens-before the next one's, as under a mutex, which is `Sync`
+// for a `Send` content. Everything else is atomics and an immutable name.
+unsafe impl<G: Send> Sync for Shared<G> {}
+
+/// The flag of [`Shared::state`] that a poll holds.
+const BUSY: u8 = 0b100;
 
 fn encode(state: GenState) -> u8 {
     match state {
@@ -146,7 +202,7 @@ fn encode(state: GenState) -> u8 {
 }
 
 fn decode(byte: u8) -> GenState {
-    match byte {
+    match byte & !BUSY {
         0 => GenState::Created,
         1 => GenState::Running,
         2 => GenState::Suspended,
@@ -155,18 +211,22 @@ fn decode(byte: u8) -> GenState {
 }
 
 impl<G: AsyncGenerator> Shared<G> {
-    pub(crate) fn new(name: Arc<str>, generator: G) -> Self {
-        Shared {
+    /// The only constructor, and it returns the cell inside its `Arc`: a
+    /// `Shared` never exists elsewhere, so the generator in it never moves
+    /// (the `Arc` is never unwrapped) and is dropped in place. That is what
+    /// lets [`with`](Self::with) pin it without a `Box` of its own.
+    pub(crate) fn new(name: Name, generator: G) -> Arc<Self> {
+        Arc::new(Shared {
             name,
             state: AtomicU8::new(encode(generator.state())),
             closed: AtomicBool::new(false),
             orphaned: AtomicBool::new(false),
             handle_closing: AtomicBool::new(false),
-            generator: Mutex::new(Box::pin(generator)),
-        }
+            generator: UnsafeCell::new(generator),
+        })
     }
 
-    pub(crate) fn name(&self) -> &Arc<str> {
+    pub(crate) fn name(&self) -> &Name {
         &self.name
     }
 
@@ -179,27 +239,40 @@ impl<G: AsyncGenerator> Shared<G> {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Runs `f` on the generator under the lock, or `None` if another poll
-    /// holds it (re-entrant, or on another thread).
+    /// Runs `f` on the generator, or `None` if another poll has it
+    /// (re-entrant, or on another thread): a try-lock, never a wait.
+    #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(Pin<&mut G>) -> R) -> Option<R> {
-        let mut generator = match self.generator.try_lock() {
-            Ok(generator) => generator,
-            // A panic in the body poisons the lock; the generator is Closed.
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
-        };
-        /// Publishes the generator's state when the poll ends, also by a
-        /// panic (then `Closed`).
-        struct Publish<'a, G: AsyncGenerator>(&'a AtomicU8, Pin<&'a mut G>);
-        impl<G: AsyncGenerator> Drop for Publish<'_, G> {
+        let seen = self.state.load(Ordering::Relaxed);
+        if seen & BUSY != 0
+            || self
+                .state
+                .compare_exchange(
+                    seen,
+                    BUSY | encode(GenState::Running),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
+            return None;
+        }
+        /// Publishes the generator's state and lets go of it when the poll
+        /// ends, also by a panic (the generator is `Closed` then).
+        struct Release<'a, G: AsyncGenerator>(&'a AtomicU8, Pin<&'a mut G>);
+        impl<G: AsyncGenerator> Drop for Release<'_, G> {
+            #[inline]
             fn drop(&mut self) {
                 self.0.store(encode(self.1.state()), Ordering::Release);
             }
         }
-        self.state
-            .store(encode(GenState::Running), Ordering::Release);
-        let mut publish = Publish(&self.state, generator.as_mut());
-        Some(f(publish.1.as_mut()))
+        // SAFETY: we hold `BUSY` (won above with acquire ordering), so no
+        // other reference to the generator exists until `Release` lets go;
+        // and it is never moved: it lives in the `Arc` that `Shared::new`
+        // made, which is never unwrapped, and is only ever reached pinned.
+        let pinned = unsafe { Pin::new_unchecked(&mut *self.generator.get()) };
+        let mut held = Release(&self.state, pinned);
+        Some(f(held.1.as_mut()))
     }
 
     /// One poll of the owner's call. Refused, with its value handed back,
@@ -266,7 +339,7 @@ where
     G: AsyncGenerator,
     G::Error: fmt::Display,
 {
-    fn name(&self) -> &Arc<str> {
+    fn name(&self) -> &Name {
         &self.name
     }
 

@@ -3,6 +3,7 @@
 //! [`LocalFinalizable`] (`!Send`, bound to the [`LocalRegistry`] of its
 //! thread).
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,7 +12,7 @@ use std::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::closable::{Closable, Shared};
+use crate::closable::{Closable, Name, Shared};
 use crate::hooks::{FinalizerHook, Orphan, Registration, current};
 use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::registry::{LocalBinding, LocalRegistry};
@@ -79,7 +80,7 @@ where
             None => std::eprintln!(
                 "agen: async generator `{}` dropped unfinished after its local registry was \
                  dropped: its async cleanup did not run",
-                shared.name()
+                &**shared.name()
             ),
         }
     }
@@ -93,9 +94,9 @@ struct Owner<G: AsyncGenerator, B: Binding<G>> {
 }
 
 impl<G: AsyncGenerator, B: Binding<G>> Owner<G, B> {
-    fn new(name: Arc<str>, generator: G) -> Self {
+    fn new(name: Name, generator: G) -> Self {
         Owner {
-            shared: Arc::new(Shared::new(name, generator)),
+            shared: Shared::new(name, generator),
             bound: None,
         }
     }
@@ -153,9 +154,9 @@ macro_rules! owned_form {
             }
 
             /// Wraps `generator` under `name` (what hooks and errors report).
-            pub fn named(name: impl Into<Arc<str>>, generator: G) -> Self {
+            pub fn named(name: impl Into<Cow<'static, str>>, generator: G) -> Self {
                 $form {
-                    owner: Owner::new(name.into(), generator),
+                    owner: Owner::new(Name::from(name.into()), generator),
                 }
             }
 
@@ -239,15 +240,16 @@ macro_rules! owned_form {
     };
 }
 
-/// A generator that takes part in finalization: boxed, owned, `'static`.
+/// A generator that takes part in finalization: owned, `'static`, on the heap.
 ///
 /// At its first call it binds the hooks of the runtime it is called under
-/// (see [`hooks`](crate::hooks)) and calls their `firstiter`, which
+/// (see [`finalization`](crate::finalization)) and calls their `firstiter`, which
 /// registers it; dropped unfinished (started, not finished, no close begun),
 /// it hands itself to their `finalizer`, which spawns its `aclose()` so that
 /// the body's async cleanup (the catch form's `.await`s) still runs.
 ///
-/// It is boxed because the finalizer takes the generator over after its
+/// It lives on the heap (one allocation, shared with the registry) because
+/// the finalizer takes the generator over after its
 /// owner let go, and `'static` because its cleanup outlives the scope that
 /// dropped it: a generator that borrows (`rows(&db)`) cannot be finalized
 /// after the borrow ends. Give it owned handles (an `Arc`), or close a

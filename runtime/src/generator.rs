@@ -1,5 +1,6 @@
 //! The generator: one pinned state machine around the body future.
 
+use core::cell::UnsafeCell;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
@@ -26,7 +27,15 @@ use crate::step::{Command, Continue, Internal, Reply, StepKind};
 /// kind, `Fut` the body future.
 pub struct AsyncGen<Y, S, E, K, Fut> {
     /// Live unless the slot says `Closed` (`Created`: not polled yet).
-    body: ManuallyDrop<Fut>,
+    ///
+    /// In an `UnsafeCell` because the body is self-referential: it may hold
+    /// a `&mut` to its own state across a suspension, and a `&AsyncGen` (for
+    /// `state()`) must not assert that those bytes are frozen (Stacked
+    /// Borrows treats a shared reference as a read of everything outside an
+    /// `UnsafeCell`, which would invalidate that `&mut`; RFC 3467's
+    /// `UnsafePinned` is this, for the general case). Reached only through
+    /// `&mut self`, with `get_mut`, so it costs nothing.
+    body: UnsafeCell<ManuallyDrop<Fut>>,
     slot: Slot<Y, S, E>,
     /// The kind of the step in flight. Invariant: a parked generator has
     /// `Next`, so resuming it never has to look.
@@ -40,6 +49,13 @@ pub struct AsyncGen<Y, S, E, K, Fut> {
     driven: bool,
     _kind: PhantomData<fn() -> K>,
 }
+
+// SAFETY: what an auto impl would give were the body not in an
+// `UnsafeCell` (which only keeps `&AsyncGen` from freezing the body's bytes):
+// `&AsyncGen` reads the slot (`Sync` for `Send` payloads, its own impl) and
+// plain fields, and never reaches the body, which needs `&mut`. Requiring
+// `Fut: Sync` keeps "`Sync` follows the body", as the auto impl did.
+unsafe impl<Y: Send, S: Send, E: Send, K, Fut: Sync> Sync for AsyncGen<Y, S, E, K, Fut> {}
 
 /// Runs a closure when dropped. Armed around user code and disarmed with
 /// `mem::forget` when that code returns, it runs only while unwinding.
@@ -106,7 +122,7 @@ where
     #[inline]
     pub const unsafe fn new(body: Fut) -> Self {
         AsyncGen {
-            body: ManuallyDrop::new(body),
+            body: UnsafeCell::new(ManuallyDrop::new(body)),
             slot: Slot::new(),
             step: StepKind::Next,
             exit_requested: false,
@@ -283,7 +299,7 @@ where
     #[inline(always)]
     unsafe fn body(&mut self) -> Pin<&mut Fut> {
         // SAFETY: the caller's contract.
-        unsafe { Pin::new_unchecked(&mut *self.body) }
+        unsafe { Pin::new_unchecked(&mut **self.body.get_mut()) }
     }
 
     /// Polls the body future once, closing the generator if it panics.
@@ -388,7 +404,7 @@ where
         unsafe { self.slot.write(Cell::Running) };
         let poll = self.unwind_guarded(Self::drop_body, |this| {
             // SAFETY: `Created` means the future is live; pinned (caller).
-            let fut = unsafe { Pin::new_unchecked(&mut *this.body) };
+            let fut = unsafe { Pin::new_unchecked(&mut **this.body.get_mut()) };
             handoff::poll_first(&this.slot, fut, cx)
         });
         self.hot_outcome(poll)
@@ -756,7 +772,7 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
             other => {
                 // SAFETY: any tag but `Closed` means the future is live; it
                 // is dropped in place (pinned), never used again.
-                unsafe { ManuallyDrop::drop(&mut self.body) };
+                unsafe { ManuallyDrop::drop(self.body.get_mut()) };
                 drop(other);
             }
         }
@@ -820,7 +836,7 @@ impl<Y, S, E, K, Fut> Drop for AsyncGen<Y, S, E, K, Fut> {
             // SAFETY: any tag but `Closed` means the future is live; it is
             // dropped in place (pinned) and never used again. The handle in
             // it points at the slot, which is dropped after it (a field).
-            unsafe { ManuallyDrop::drop(&mut self.body) };
+            unsafe { ManuallyDrop::drop(self.body.get_mut()) };
         }
         // Whatever the body's destructors published is dropped with the slot.
         drop(old);

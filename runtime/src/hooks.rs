@@ -40,7 +40,7 @@ use std::sync::{Arc, RwLock, Weak};
 use std::task::{Context, Poll};
 use std::vec::Vec;
 
-use crate::closable::{Closable, FinalizeError, FinalizeErrorKind};
+use crate::closable::{Closable, FinalizeError, FinalizeErrorKind, Name};
 use crate::state::GenState;
 
 /// Called when a finalizable generator starts iterating.
@@ -151,7 +151,7 @@ pub fn current() -> Hooks {
 /// registry can keep to close the generator later, if it is still alive.
 pub struct Registration {
     pub(crate) target: Weak<dyn Closable + Send + Sync>,
-    pub(crate) name: Arc<str>,
+    pub(crate) name: Name,
 }
 
 impl Registration {
@@ -172,7 +172,7 @@ impl Registration {
 #[derive(Clone)]
 pub struct GenHandle {
     pub(crate) target: Weak<dyn Closable + Send + Sync>,
-    name: Arc<str>,
+    name: Name,
 }
 
 impl GenHandle {
@@ -222,7 +222,7 @@ impl Orphan {
 impl fmt::Debug for Orphan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Orphan")
-            .field("name", self.target.name())
+            .field("name", &self.target.name())
             .finish()
     }
 }
@@ -249,7 +249,7 @@ impl Future for ACloseOrphan {
 impl fmt::Debug for ACloseOrphan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ACloseOrphan")
-            .field("name", self.0.name())
+            .field("name", &self.0.name())
             .finish()
     }
 }
@@ -275,7 +275,7 @@ impl<C: ?Sized + Closable> AClose<C> {
         }
     }
 
-    pub(crate) fn name(&self) -> &Arc<str> {
+    pub(crate) fn name(&self) -> &Name {
         self.target.name()
     }
 }

@@ -14,18 +14,21 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::vec::Vec;
 
-use crate::closable::{Closable, FinalizeError, FinalizeErrorKind};
+use crate::closable::{Closable, FinalizeError, FinalizeErrorKind, Name};
 use crate::hooks::{AClose, Hooks, HooksGuard, Orphan, Registration, enter};
 use crate::state::GenState;
 
 /// What a registry remembers, for the `Send` and the local flavour alike.
 struct Book<C: ?Sized> {
-    /// Every generator that started iterating under this registry.
+    /// Every generator that started iterating under this registry (some
+    /// freed since).
     generators: Vec<Weak<C>>,
+    /// The length at which the freed ones are forgotten.
+    prune_at: usize,
     /// Errors not yet taken.
     errors: Vec<FinalizeError>,
     /// Cleanups handed to the executor and not finished, by id.
-    pending: Vec<(u64, Arc<str>)>,
+    pending: Vec<(u64, Name)>,
     next_id: u64,
     /// A shutdown waiting for the pending cleanups.
     waiter: Option<Waker>,
@@ -47,6 +50,7 @@ impl<C: ?Sized + Closable> Core<C> {
         Core {
             book: Arc::new(Mutex::new(Book {
                 generators: Vec::new(),
+                prune_at: 16,
                 errors: Vec::new(),
                 pending: Vec::new(),
                 next_id: 0,
@@ -57,8 +61,12 @@ impl<C: ?Sized + Closable> Core<C> {
 
     fn register(&self, target: Weak<C>) {
         let mut book = lock(&self.book);
-        // Forget the freed ones while we are here.
-        book.generators.retain(|g| g.strong_count() > 0);
+        if book.generators.len() >= book.prune_at {
+            // Forget the freed ones, once the list doubled since the last
+            // time: amortized constant per registration.
+            book.generators.retain(|g| g.strong_count() > 0);
+            book.prune_at = 2 * book.generators.len() + 16;
+        }
         book.generators.push(target);
     }
 

@@ -84,7 +84,7 @@ pub type SubGenerator = BoxAsyncGenerator<'static, i64, Option<i64>, Result<Opti
 fn sub_generator(scene: &Arc<Scene>, name: &str) -> SubGenerator {
     let generator = interpret(Arc::clone(scene), name.to_owned());
     if scene.finalizable_subs {
-        SubGenerator::new(Finalizable::named(name, generator))
+        SubGenerator::new(Finalizable::named(name.to_owned(), generator))
     } else {
         SubGenerator::new(generator)
     }
