@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agen::hooks::{
-    Finalizable, FinalizeErrorKind, Hooks, LocalFinalizable, LocalRegistry, Orphan, Registry, enter,
+    Finalizable, FinalizeErrorKind, Hooks, LocalFinalizable, Orphan, Registry, enter,
 };
 use agen::{AsyncGenerator, GenState, aclosing, async_generator, raise_, yield_, yield_catch_};
 use futures::StreamExt;
@@ -683,24 +683,8 @@ async fn failing_after_async_cleanup(log: Log) -> Result<(), CleanupFailed> {
     }
 }
 
-#[test]
-fn a_local_generator_dropped_on_a_local_pool_runs_its_async_cleanup() {
-    use futures::task::LocalSpawnExt;
-    let mut pool = futures::executor::LocalPool::new();
-    let spawner = pool.spawner();
-    let registry = LocalRegistry::new(move |cleanup| {
-        // Refused (the pool is gone): dropped, and reported as not run.
-        let _ = spawner.spawn_local(cleanup);
-    });
-    let _scope = registry.enter();
-    let log = LocalLog::default();
-    let errors = pool.run_until(async {
-        drop_one_unfinished(log.clone()).await;
-        registry.shutdown().await
-    });
-    assert!(errors.is_empty(), "{errors:?}");
-    assert_eq!(*log.borrow(), ["async cleanup"]);
-}
+// The same with `futures`' `LocalPool`: tests/finalize_core.rs (run
+// under Miri too).
 
 #[test]
 fn orphan_handed_to_a_finalizer_hook_is_owned_and_can_be_kept() {
