@@ -69,6 +69,8 @@ async fn ticker() -> Result<(), Feed> {
                 println!("   [body] flushed, finishing");
                 raise_!(Thrown::GeneratorExit);
             }
+            // Anything else thrown in goes on up.
+            Err(other) => raise_!(other),
         }
     }
 }

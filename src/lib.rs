@@ -226,8 +226,9 @@ pub use agen_macros::async_generator;
 pub use agen_macros::async_gen;
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
-    AClose, ASend, AThrow, AsyncGenerator, Error, GenError, GenState, GeneratorOutput, Next,
-    Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
+    AClose, ASend, AThrow, AsyncGenerator, DelegateError, Error, GenError, GenState,
+    GeneratorOutput, Next, Rejected, RuntimeError, StopIterationLike, Throwable, Thrown, TypeError,
+    Yielder,
 };
 #[cfg(feature = "alloc")]
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
@@ -398,8 +399,10 @@ macro_rules! yield_from_ {
 }
 
 /// `yield_from_!` whose exceptions come back as values: evaluates to
-/// `Ok(outcome)`, or `Err(`[`Thrown`]`)` when the outer is closed (the inner has
-/// been closed already) or an error is thrown at a stream inner.
+/// `Ok(outcome)`, or `Err(`[`Thrown`]`)` for an exception raised at this
+/// point: `GeneratorExit` when the outer is closed (the inner has been closed
+/// already), `RuntimeError` when the inner ignored that close
+/// ([`DelegateError`]), or an error thrown at a stream inner.
 ///
 /// Only valid directly in a generator body.
 ///

@@ -266,7 +266,7 @@ fn rule_7_a_dropped_step_stays_running_and_anext_continues_it() {
         assert_eq!(
             g.as_mut().athrow(Oops("x")).await,
             Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
-                Rejected::Throw(Oops("x"))
+                Rejected::Throw(Thrown::Error(Oops("x")))
             )))
         );
         assert_eq!(
@@ -385,6 +385,7 @@ async fn careful(log: support::Log) -> Result<(), Oops> {
                 log.borrow_mut().push("cleaned up".into());
                 raise_!(Thrown::GeneratorExit);
             }
+            Err(other) => raise_!(other),
         }
     }
 }

@@ -34,6 +34,7 @@ async fn inner(log: Log) -> Result<u32, Oops> {
                 log.borrow_mut().push("inner async cleanup".into());
                 raise_!(Thrown::GeneratorExit);
             }
+            Err(other) => raise_!(other),
         }
         count += 1;
     }
@@ -371,6 +372,7 @@ async fn fast_leaf(log: Log, base: u32) -> Result<u32, Oops> {
                 log.borrow_mut().push("leaf async cleanup".into());
                 raise_!(Thrown::GeneratorExit);
             }
+            Err(other) => raise_!(other),
         }
     }
     Ok(base)
@@ -502,4 +504,168 @@ fn fast_path_survives_a_dropped_step_and_a_dropped_generator() {
     assert_eq!(block_on(h.as_mut().anext()), Ok(0));
     assert_eq!(block_on(h.as_mut().anext()), Ok(1));
     drop(h); // dropped with a cached chain
+}
+
+// ---------------------------------------------------------------------------
+// `athrow(GeneratorExit)` and an inner that ignores a close (PEP 380)
+// ---------------------------------------------------------------------------
+
+/// Catches the exit and yields anyway: ignores a close.
+#[async_generator(yield = u32)]
+async fn stubborn(log: Log) -> Result<(), Oops> {
+    if let Err(thrown) = yield_catch_!(1) {
+        log.borrow_mut().push(format!("inner caught {thrown:?}"));
+    }
+    yield_!(2);
+    Ok(())
+}
+
+/// Closes when asked.
+#[async_generator(yield = u32)]
+async fn obliging(log: Log) -> Result<(), Oops> {
+    let _finally = OnDrop(log.clone(), "inner finally");
+    yield_!(1);
+    yield_!(2);
+    Ok(())
+}
+
+#[test]
+fn athrow_generator_exit_into_a_delegating_generator_closes_the_inner_then_raises_in_the_outer() {
+    #[async_generator(yield = u32)]
+    async fn outer(log: Log) -> Result<(), Oops> {
+        match yield_from_catch_!(obliging(log.clone())) {
+            Ok(done) => done,
+            Err(thrown) => {
+                log.borrow_mut().push(format!("outer caught {thrown:?}"));
+                // Caught: an athrow (unlike an aclose) may yield on.
+                yield_!(10);
+                Ok(())
+            }
+        }
+    }
+    let log = log();
+    block_on(async {
+        let mut g = pin!(outer(log.clone()));
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        assert_eq!(g.as_mut().athrow(Thrown::GeneratorExit).await, Ok(Some(10)));
+        assert_eq!(
+            g.as_mut().anext().await,
+            Err(Error::StopAsyncIteration(Some(())))
+        );
+    });
+    assert_eq!(
+        *log.borrow(),
+        ["inner finally", "outer caught GeneratorExit"]
+    );
+}
+
+#[test]
+fn athrow_generator_exit_into_a_delegating_generator_whose_inner_ignores_it_is_a_runtime_error() {
+    #[async_generator(yield = u32)]
+    async fn outer(log: Log) -> Result<(), Oops> {
+        let _finally = OnDrop(log.clone(), "outer finally");
+        yield_from_!(stubborn(log.clone()))
+    }
+    let log = log();
+    block_on(async {
+        let mut g = pin!(outer(log.clone()));
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        assert_eq!(
+            g.as_mut().athrow(Thrown::GeneratorExit).await,
+            Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit))
+        );
+        assert_eq!(g.state(), GenState::Closed);
+    });
+    assert_eq!(
+        *log.borrow(),
+        ["inner caught GeneratorExit", "outer finally"]
+    );
+}
+
+#[test]
+fn an_inner_that_ignores_a_forwarded_close_raises_runtime_error_where_the_outer_can_catch_it() {
+    #[async_generator(yield = u32)]
+    async fn outer(log: Log) -> Result<(), Oops> {
+        match yield_from_catch_!(stubborn(log.clone())) {
+            Ok(done) => done,
+            Err(Thrown::RuntimeError(cause)) => {
+                // Python's `except RuntimeError:` at the delegation point.
+                sleep0().await;
+                log.borrow_mut().push(format!("outer caught {cause:?}"));
+                Ok(())
+            }
+            Err(other) => raise_!(other),
+        }
+    }
+    let log = log();
+    block_on(async {
+        let mut g = pin!(outer(log.clone()));
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        // The outer handled it and finished: the close succeeds.
+        assert_eq!(g.as_mut().aclose().await, Ok(()));
+    });
+    assert_eq!(
+        *log.borrow(),
+        [
+            "inner caught GeneratorExit",
+            "outer caught IgnoredGeneratorExit"
+        ]
+    );
+}
+
+#[test]
+fn athrow_generator_exit_at_a_plain_yield_ends_the_body_with_generator_exit() {
+    let log = log();
+    block_on(async {
+        let mut g = pin!(obliging(log.clone()));
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        assert_eq!(
+            g.as_mut().athrow(Thrown::GeneratorExit).await,
+            Err(Error::GeneratorExit)
+        );
+        assert_eq!(g.state(), GenState::Closed);
+    });
+    assert_eq!(*log.borrow(), ["inner finally"]);
+}
+
+/// The general path (`GenDelegate`: the inner's error type differs from the
+/// outer's) closes the inner on `athrow(GeneratorExit)` too.
+#[test]
+fn athrow_generator_exit_through_the_general_delegation_path() {
+    #[derive(Debug, PartialEq)]
+    struct Other;
+    impl From<Oops> for Other {
+        fn from(_: Oops) -> Self {
+            Other
+        }
+    }
+    #[async_generator(yield = u32)]
+    async fn inner(log: Log) -> Result<(), Other> {
+        let _finally = OnDrop(log.clone(), "inner finally");
+        yield_!(1);
+        Ok(())
+    }
+    #[async_generator(yield = u32)]
+    async fn outer(log: Log) -> Result<(), Oops> {
+        match yield_from_catch_!(inner(log.clone())) {
+            Ok(_) => Ok(()),
+            Err(thrown) => {
+                log.borrow_mut().push(format!("outer caught {thrown:?}"));
+                raise_!(thrown)
+            }
+        }
+    }
+    let log = log();
+    block_on(async {
+        let mut g = pin!(outer(log.clone()));
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        assert_eq!(
+            g.as_mut().athrow(Thrown::GeneratorExit).await,
+            Err(Error::GeneratorExit)
+        );
+    });
+    assert_eq!(
+        *log.borrow(),
+        ["inner finally", "outer caught GeneratorExit"]
+    );
 }

@@ -354,7 +354,7 @@ fn finding5_middle_kept_by_caller_refuses_athrow_and_aclose_mid_step() {
     assert_eq!(
         run(m.as_mut().athrow(3)),
         Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
-            Rejected::Throw(3)
+            Rejected::Throw(Thrown::Error(3))
         )))
     );
     assert_eq!(
@@ -762,6 +762,7 @@ fn yield_future_forgotten_then_athrow() {
                 yield_!(l.make(u32::from(e)));
             }
             Err(Thrown::GeneratorExit) => {}
+            Err(other) => agen::raise_!(other),
         }
         Ok(())
     });

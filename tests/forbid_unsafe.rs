@@ -97,6 +97,7 @@ async fn catcher(log: &RefCell<Vec<String>>) -> Result<u32, String> {
                 async { log.borrow_mut().push(format!("closing at {total}")) }.await;
                 raise_!(Thrown::GeneratorExit);
             }
+            Err(other) => raise_!(other),
         }
     }
 }
@@ -190,7 +191,7 @@ fn catch_and_raise() {
         let mut g = pin!(catcher(&log));
         assert_eq!(g.as_mut().anext().await, Ok(0));
         assert_eq!(g.as_mut().asend(5).await, Ok(5));
-        assert_eq!(g.as_mut().athrow("reset".into()).await, Ok(Some(0)));
+        assert_eq!(g.as_mut().athrow(String::from("reset")).await, Ok(Some(0)));
         assert_eq!(g.as_mut().asend(2).await, Ok(2));
         assert_eq!(g.as_mut().aclose().await, Ok(()));
         assert_eq!(g.state(), GenState::Closed);
@@ -201,7 +202,7 @@ fn catch_and_raise() {
         let mut g = pin!(catcher(&log));
         assert_eq!(g.as_mut().anext().await, Ok(0));
         assert_eq!(
-            g.as_mut().athrow("fatal".into()).await,
+            g.as_mut().athrow(String::from("fatal")).await,
             Err(Error::Raised("fatal".to_string()))
         );
         assert_eq!(g.state(), GenState::Closed);
@@ -240,6 +241,7 @@ fn inline_generators() {
                     Ok(Err(e)) => Err(e),
                     Err(Thrown::GeneratorExit) => Ok(got + 1000),
                     Err(Thrown::Error(e)) => Err(e),
+                    Err(other) => raise_!(other),
                 }
             })
         );

@@ -21,7 +21,9 @@ use std::task::{Context, Poll, Waker};
 // The generator's concrete type is not public API; these tests read its type
 // parameters to measure the body future exactly.
 use agen::__private::{AsyncGen, Value};
-use agen::{AsyncGenerator, Thrown, async_gen, async_generator, yield_, yield_catch_, yield_from_};
+use agen::{
+    AsyncGenerator, Thrown, async_gen, async_generator, raise_, yield_, yield_catch_, yield_from_,
+};
 use futures::StreamExt;
 
 // ---------------------------------------------------------------------------
@@ -133,6 +135,7 @@ async fn catching() -> Result<(), Fail> {
             Ok(()) => i += 1,
             Err(Thrown::Error(Fail(k))) => i = k,
             Err(Thrown::GeneratorExit) => return Ok(()),
+            Err(other) => raise_!(other),
         }
     }
 }

@@ -23,7 +23,7 @@ use core::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::chain::{Below, FastStep, StepperHeader, StepperOps, StepperPtr};
-use crate::error::{Error, RuntimeError, Thrown};
+use crate::error::{DelegateError, Error, RuntimeError, Thrown};
 use crate::protocol::{AsyncGenerator, GeneratorOutput};
 use crate::step::{Command, Internal, Reply, StepKind};
 
@@ -34,8 +34,8 @@ pub enum Resume<S, E> {
     Start,
     /// The outer was resumed with this value.
     Send(S),
-    /// The outer had this thrown into it.
-    Throw(E),
+    /// The outer had this thrown into it (`athrow`; `GeneratorExit` too).
+    Throw(Thrown<E>),
     /// The outer is being closed.
     Close,
 }
@@ -52,21 +52,14 @@ pub enum Delegated<Y, O, E> {
 pub enum Outcome<O, E> {
     /// The inner finished: the delegation's value.
     Finished(O),
-    /// An exception to raise in the outer at the delegation point.
+    /// An exception to raise in the outer at the delegation point (also
+    /// `RuntimeError` when the inner misbehaved, as CPython raises it there).
     Raise(Thrown<E>),
-    /// The inner misbehaved in a way the outer reports as `RuntimeError`.
-    Failed(Failure),
 }
 
-/// Why a delegation failed (the outer reports it as `RuntimeError`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The inner caught the `GeneratorExit` of a forwarded `aclose` and
-    /// yielded.
-    IgnoredGeneratorExit,
-    /// The inner had already finished before the delegation started, so
-    /// there is no return value to evaluate to.
-    AlreadyFinished,
+/// `RuntimeError` raised in the outer at the delegation point.
+fn failed<O, E>(error: DelegateError) -> Outcome<O, E> {
+    Outcome::Raise(Thrown::RuntimeError(error))
 }
 
 mod sealed {
@@ -122,17 +115,17 @@ fn reply_to_delegated<G: GeneratorOutput, E>(
         Ok(None) => Outcome::Raise(Thrown::GeneratorExit),
         Err(Error::StopAsyncIteration(Some(value))) => Outcome::Finished(G::output(Ok(value))),
         Err(Error::StopAsyncIteration(None)) if closing => Outcome::Raise(Thrown::GeneratorExit),
-        Err(Error::StopAsyncIteration(None)) => Outcome::Failed(Failure::AlreadyFinished),
+        Err(Error::StopAsyncIteration(None)) => failed(DelegateError::AlreadyFinished),
         Err(Error::Raised(e) | Error::RuntimeError(RuntimeError::RaisedStopIteration(e))) => {
             Outcome::Finished(G::output(Err(e)))
         }
         Err(Error::GeneratorExit) => Outcome::Raise(Thrown::GeneratorExit),
         Err(Error::RuntimeError(RuntimeError::IgnoredGeneratorExit)) => {
-            Outcome::Failed(Failure::IgnoredGeneratorExit)
+            failed(DelegateError::IgnoredGeneratorExit)
         }
         // Not reachable: the delegation never starts a call while the inner
         // runs, never asends before starting it, never re-polls.
-        Err(_) => Outcome::Failed(Failure::AlreadyFinished),
+        Err(_) => failed(DelegateError::AlreadyFinished),
     })
 }
 
@@ -186,7 +179,12 @@ where
     S: Into<G::Send>,
     E: Into<G::Error>,
 {
-    let closing = matches!(resume, Some(Resume::Close));
+    // A close, or `athrow(GeneratorExit)`: either closes the inner (PEP 380),
+    // then `GeneratorExit` goes on in the outer.
+    let closing = matches!(
+        resume,
+        Some(Resume::Close | Resume::Throw(Thrown::GeneratorExit))
+    );
     if resume.is_some() {
         // A new call on the inner: let it bind its hooks (CPython calls
         // `firstiter` for an inner started by `yield from` too).
@@ -195,8 +193,9 @@ where
     let mut command = resume.take().map(|r| match r {
         Resume::Start => Command::Next(G::Send::default()),
         Resume::Send(s) => Command::Send(s.into()),
-        Resume::Throw(e) => Command::Throw(e.into()),
-        Resume::Close => Command::Close,
+        Resume::Throw(Thrown::GeneratorExit) | Resume::Close => Command::Close,
+        Resume::Throw(Thrown::Error(e)) => Command::Throw(Thrown::Error(e.into())),
+        Resume::Throw(Thrown::RuntimeError(cause)) => Command::Throw(Thrown::RuntimeError(cause)),
     });
     let reply = core::task::ready!(inner.poll_resume(cx, &mut command));
     Poll::Ready(reply_to_delegated::<G, E>(reply, closing))
@@ -233,8 +232,8 @@ where
         resume: &mut Option<Resume<S, E>>,
     ) -> Poll<Delegated<Y, (), E>> {
         match resume.take() {
-            Some(Resume::Throw(e)) => {
-                return Poll::Ready(Delegated::Over(Outcome::Raise(Thrown::Error(e))));
+            Some(Resume::Throw(thrown)) => {
+                return Poll::Ready(Delegated::Over(Outcome::Raise(thrown)));
             }
             Some(Resume::Close) => {
                 return Poll::Ready(Delegated::Over(Outcome::Raise(Thrown::GeneratorExit)));
@@ -347,6 +346,11 @@ where
                 // Later `anext`s and `asend`s, the common case, need nothing.
                 Some(Command::Next(_) | Command::Send(_)) => Some(StepKind::Next),
                 Some(Command::Throw(_) | Command::Close) => {
+                    if let Some(Command::Throw(Thrown::GeneratorExit)) = command {
+                        // PEP 380: `GeneratorExit` thrown at the delegation
+                        // closes the inner; it then goes on in the outer.
+                        *command = Some(Command::Close);
+                    }
                     let kind = command.as_ref().map(Command::kind);
                     // A throw or close: the inner sees the call begin.
                     inner.as_mut().on_call(kind == Some(StepKind::Close));

@@ -3,12 +3,13 @@
 
 use core::fmt;
 
-/// What `athrow`/`aclose` inject at the yield where the body is parked.
+/// An exception raised in the body where it is parked: what `athrow`/`aclose`
+/// inject at a yield, or what a delegation raises at `yield_from_!`.
 ///
 /// A plain `yield_!` never shows it to the body: the body ends there as if the
-/// exception were uncaught (its destructors run). `yield_catch_!` hands it to
-/// the body, which may `.await` cleanup and then yield, return or re-raise it
-/// with `raise_!`.
+/// exception were uncaught (its destructors run). `yield_catch_!` and
+/// `yield_from_catch_!` hand it to the body, which may `.await` cleanup and
+/// then yield, return or re-raise it with `raise_!`.
 ///
 /// ```
 /// use agen_runtime::Thrown;
@@ -17,6 +18,7 @@ use core::fmt;
 ///     match t {
 ///         Thrown::GeneratorExit => "closing".into(),
 ///         Thrown::Error(e) => format!("athrow: {e}"),
+///         other => format!("{other:?}"), // `Thrown` is `#[non_exhaustive]`
 ///     }
 /// }
 /// assert_eq!(describe(Thrown::GeneratorExit), "closing");
@@ -25,12 +27,39 @@ use core::fmt;
 /// assert_eq!(t, Thrown::Error("boom"));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Thrown<E> {
     /// `aclose()` (Python's `GeneratorExit`): the consumer wants the body to
     /// finish. Re-raise it, or return, to let `aclose()` succeed.
     GeneratorExit,
     /// `athrow(e)`: the consumer injects the body's own error type.
     Error(E),
+    /// Python's `RuntimeError`, raised at a `yield_from_!` when the
+    /// delegation failed (the inner ignored a forwarded close). Re-raised, the
+    /// caller gets [`Error::RuntimeError`] with the same cause.
+    RuntimeError(DelegateError),
+}
+
+/// Why a delegation failed: raised in the outer at the `yield_from_!` as
+/// [`Thrown::RuntimeError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DelegateError {
+    /// The inner caught the `GeneratorExit` of a forwarded close and yielded
+    /// ("async generator ignored GeneratorExit").
+    IgnoredGeneratorExit,
+    /// The inner had already finished before the delegation started, so
+    /// there is no return value to evaluate to.
+    AlreadyFinished,
+}
+
+impl<E, S> From<DelegateError> for RuntimeError<E, S> {
+    fn from(error: DelegateError) -> Self {
+        match error {
+            DelegateError::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
+            DelegateError::AlreadyFinished => RuntimeError::DelegateFinished,
+        }
+    }
 }
 
 impl<E> From<E> for Thrown<E> {
@@ -55,7 +84,7 @@ pub enum Rejected<S, E> {
     /// An `asend(value)`.
     Send(S),
     /// An `athrow(error)`.
-    Throw(E),
+    Throw(Thrown<E>),
     /// An `aclose()`.
     Close,
 }

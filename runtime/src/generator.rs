@@ -8,7 +8,6 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::chain::{FastStep, Link, StepperPtr};
-use crate::delegate::Failure;
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::handoff;
 use crate::output::BodyOutput;
@@ -156,8 +155,17 @@ where
     fn propagated(&self, thrown: Thrown<E>) -> ReplyOf<Y, S, E, K, Fut> {
         match (thrown, self.step) {
             (Thrown::GeneratorExit, StepKind::Close) => Ok(None),
-            (Thrown::GeneratorExit, _) => Err(Error::GeneratorExit),
-            (Thrown::Error(e), _) => Err(Self::raised(e)),
+            (thrown, _) => Err(Self::uncaught(thrown)),
+        }
+    }
+
+    /// The error of a call through which `thrown` escaped (any call but a
+    /// close that ends with `GeneratorExit`).
+    fn uncaught<R>(thrown: Thrown<E>) -> Error<R, E, S> {
+        match thrown {
+            Thrown::GeneratorExit => Error::GeneratorExit,
+            Thrown::Error(e) => Self::raised(e),
+            Thrown::RuntimeError(cause) => Error::RuntimeError(cause.into()),
         }
     }
 
@@ -351,13 +359,6 @@ where
                 // The exception unwinds the body: its destructors run now.
                 self.drop_body();
                 BodyStep::Done(Poll::Ready(self.propagated(thrown)))
-            }
-            Cell::Failed(failure) => {
-                self.drop_body();
-                BodyStep::Done(Poll::Ready(Err(Error::RuntimeError(match failure {
-                    Failure::IgnoredGeneratorExit => RuntimeError::IgnoredGeneratorExit,
-                    Failure::AlreadyFinished => RuntimeError::DelegateFinished,
-                }))))
             }
             // A real wait inside the body. What was sent or thrown in and not
             // taken yet stays for the yield that will take it.
@@ -564,9 +565,9 @@ where
                     Poll::Ready(Err(Error::TypeError(TypeError::SendBeforeStart(s))))
                 }
                 // The body never runs; the error comes straight back.
-                Command::Throw(e) => {
+                Command::Throw(thrown) => {
                     self.drop_body();
-                    Poll::Ready(Err(Self::raised(e)))
+                    Poll::Ready(Err(Self::uncaught(thrown)))
                 }
                 Command::Close => {
                     self.exit_requested = true;
@@ -600,11 +601,11 @@ where
                     (Tag::Suspended, Command::Next(s) | Command::Send(s)) => unsafe {
                         self.resume_suspended(cx, s)
                     },
-                    (Tag::Suspended, Command::Throw(e)) => {
+                    (Tag::Suspended, Command::Throw(thrown)) => {
                         // A plain yield does not handle it: the body ends
                         // there, as by an uncaught exception.
                         self.drop_body();
-                        Poll::Ready(Err(Self::raised(e)))
+                        Poll::Ready(Err(Self::uncaught(thrown)))
                     }
                     (Tag::Suspended, Command::Close) => {
                         self.drop_body();
@@ -618,7 +619,7 @@ where
                     (_, command) => {
                         let input = match command {
                             Command::Next(s) | Command::Send(s) => Cell::Sent(s),
-                            Command::Throw(e) => Cell::Thrown(Thrown::Error(e)),
+                            Command::Throw(thrown) => Cell::Thrown(thrown),
                             _ => Cell::Thrown(Thrown::GeneratorExit),
                         };
                         // SAFETY: no body code runs; `SuspendedCatch` has no

@@ -1,35 +1,6 @@
-//! Finalization hooks, in the spirit of asyncio's `sys.set_asyncgen_hooks`.
-//!
-//! Rust has no async drop: a generator dropped while unfinished can only run
-//! its synchronous destructors. The hooks give its async cleanup a second
-//! chance, at asyncio's two moments:
-//!
-//! - `firstiter`, when iteration starts (the first call on a
-//!   [`Finalizable`](crate::Finalizable) generator is created): a registry
-//!   learns about the generator, so that its shutdown can close it;
-//! - `finalizer`, when an unfinished generator is dropped: it receives an
-//!   [`Orphan`] whose [`aclose`](Orphan::aclose) future runs the generator's
-//!   cleanup, to be spawned on an executor.
-//!
-//! # Scope: the runtime a generator is first iterated under
-//!
-//! asyncio's hooks are per thread because each event loop owns its thread. A
-//! Rust runtime moves tasks between worker threads, and one process often
-//! runs several runtimes (every `#[tokio::test]` has its own), so the hooks a
-//! generator binds are found, when its first call is created, in this order:
-//!
-//! 1. the hooks [`enter`]ed on this thread (a scope: an executor's thread, a
-//!    test), innermost first;
-//! 2. the *context sources* that integrations register with
-//!    [`add_context_source`]: `agen::tokio` answers with the hooks of the
-//!    tokio runtime whose task is running, whichever worker thread it is on;
-//! 3. none: the generator is not finalized (dropped unfinished, its
-//!    synchronous destructors run; use `aclosing` where that matters).
-//!
-//! A generator keeps what it bound: hooks entered or removed later do not
-//! change it, and it is finalized by its own runtime's hooks even when it is
-//! dropped on a thread of another runtime. There is no process-wide "last
-//! installed" hook.
+//! The hooks, their scope (a thread's entered hooks, then the context
+//! sources), registrations and orphans: see the `finalization` module's
+//! docs in `lib.rs` for the rules.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -135,7 +106,8 @@ pub fn add_context_source(source: ContextSource) {
 }
 
 /// The hooks a generator whose first call is created here and now binds
-/// (`sys.get_asyncgen_hooks()`): see the [module](self) for the order.
+/// (`sys.get_asyncgen_hooks()`): see [`finalization`](crate::finalization)
+/// for the order.
 pub fn current() -> Hooks {
     if let Some(hooks) = ENTERED.with(|entered| entered.borrow().last().cloned()) {
         return hooks;

@@ -66,20 +66,55 @@ pub use aclosing::aclosing;
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 pub use delegate::Delegate;
-pub use error::{Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError};
+pub use error::{
+    DelegateError, Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError,
+};
 #[cfg(feature = "std")]
 pub use finalize::{Finalizable, LocalFinalizable};
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};
 pub use protocol::{
-    AClose, ASend, AThrow, AsyncGenerator, GenError, GenReply, GeneratorOutput, Next,
+    AClose, ASend, AThrow, AsyncGenerator, GenError, GenReply, GeneratorOutput, Next, Throwable,
 };
 pub use state::GenState;
 pub use step::{Command, Reply};
 pub use yielder::{Raise, Yield, YieldCatch, YieldFrom, Yielder};
 
-/// Finalization: hooks, registries and the owned forms (feature `std`).
 #[cfg(feature = "std")]
 pub mod finalization {
+    //! Finalization: hooks, registries and the owned forms (feature `std`), in
+    //! the spirit of asyncio's `sys.set_asyncgen_hooks`.
+    //!
+    //! Rust has no async drop: a generator dropped while unfinished can only run
+    //! its synchronous destructors. The hooks give its async cleanup a second
+    //! chance, at asyncio's two moments:
+    //!
+    //! - `firstiter`, when iteration starts (the first call on a
+    //!   [`Finalizable`] generator is created): a registry
+    //!   learns about the generator, so that its shutdown can close it;
+    //! - `finalizer`, when an unfinished generator is dropped: it receives an
+    //!   [`Orphan`] whose [`aclose`](Orphan::aclose) future runs the generator's
+    //!   cleanup, to be spawned on an executor.
+    //!
+    //! # Scope: the runtime a generator is first iterated under
+    //!
+    //! asyncio's hooks are per thread because each event loop owns its thread. A
+    //! Rust runtime moves tasks between worker threads, and one process often
+    //! runs several runtimes (every `#[tokio::test]` has its own), so the hooks a
+    //! generator binds are found, when its first call is created, in this order:
+    //!
+    //! 1. the hooks [`enter`]ed on this thread (a scope: an executor's thread, a
+    //!    test), innermost first;
+    //! 2. the *context sources* that integrations register with
+    //!    [`add_context_source`]: `agen::tokio` answers with the hooks of the
+    //!    tokio runtime whose task is running, whichever worker thread it is on;
+    //! 3. none: the generator is not finalized (dropped unfinished, its
+    //!    synchronous destructors run; use `aclosing` where that matters).
+    //!
+    //! A generator keeps what it bound: hooks entered or removed later do not
+    //! change it, and it is finalized by its own runtime's hooks even when it is
+    //! dropped on a thread of another runtime. There is no process-wide "last
+    //! installed" hook.
+
     pub use crate::closable::{FinalizeError, FinalizeErrorKind};
     pub use crate::finalize::{Finalizable, LocalFinalizable};
     pub use crate::hooks::{

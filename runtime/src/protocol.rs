@@ -6,7 +6,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::chain::{Link, StepperPtr};
-use crate::error::{Error, RuntimeError};
+use crate::error::{Error, RuntimeError, Thrown};
 use crate::state::GenState;
 use crate::step::{Command, Internal, Reply};
 
@@ -141,13 +141,19 @@ pub trait AsyncGenerator {
     /// Python's `athrow(error)`: raises `error` in the body at its yield.
     /// Resolves to `Ok(Some(y))` if the body catches it and yields,
     /// `Ok(None)` on a finished generator, or an error.
-    fn athrow(self: Pin<&mut Self>, error: Self::Error) -> AThrow<'_, Self>
+    ///
+    /// `error` is the body's error type, or any [`Thrown`]: Python can throw
+    /// `GeneratorExit` too (`athrow(Thrown::GeneratorExit)`). Unlike
+    /// [`aclose`](Self::aclose), a body that catches it and yields answers
+    /// with the item, and if it re-raises it the call fails with
+    /// [`Error::GeneratorExit`]; a delegating body closes its inner first.
+    fn athrow(self: Pin<&mut Self>, error: impl Throwable<Self::Error>) -> AThrow<'_, Self>
     where
         Self: Sized,
     {
         let mut this = self;
         this.as_mut().on_call(false);
-        AThrow(Call::new(this, Command::Throw(error)))
+        AThrow(Call::new(this, Command::Throw(error.into_thrown())))
     }
 
     /// Python's `aclose()`: raises `GeneratorExit` in the body at its yield
@@ -160,6 +166,36 @@ pub trait AsyncGenerator {
         let mut this = self;
         this.as_mut().on_call(true);
         AClose(Call::new(this, Command::Close))
+    }
+}
+
+/// What [`athrow`](AsyncGenerator::athrow) takes: the generator's error type
+/// `E`, or a [`Thrown<E>`] (to throw `GeneratorExit`). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`athrow` takes the generator's error type `{E}` or a `Thrown<{E}>`, not `{Self}`",
+    label = "not a `{E}`",
+    note = "convert it into `{E}` first, or throw `Thrown::GeneratorExit`"
+)]
+pub trait Throwable<E>: sealed::Sealed<E> {
+    /// The exception this value raises in the body.
+    fn into_thrown(self) -> Thrown<E>;
+}
+
+mod sealed {
+    pub trait Sealed<E> {}
+    impl<E> Sealed<E> for E {}
+    impl<E> Sealed<E> for super::Thrown<E> {}
+}
+
+impl<E> Throwable<E> for E {
+    fn into_thrown(self) -> Thrown<E> {
+        Thrown::Error(self)
+    }
+}
+
+impl<E> Throwable<E> for Thrown<E> {
+    fn into_thrown(self) -> Thrown<E> {
+        self
     }
 }
 

@@ -18,7 +18,6 @@ use core::marker::PhantomPinned;
 use core::ptr::NonNull;
 
 use crate::chain::StepperPtr;
-use crate::delegate::Failure;
 use crate::error::Thrown;
 
 /// What the slot holds: a life state (no payload), or a value in transit.
@@ -51,9 +50,6 @@ pub(crate) enum Cell<Y, S, E> {
     YieldedCatch(Y),
     /// The body raises this: its future is dropped, the call resolves to it.
     Raising(Thrown<E>),
-    /// A delegation failed: the body ends, the call resolves to the matching
-    /// `RuntimeError`.
-    Failed(Failure),
 }
 
 /// The cell, pinned inside the generator.

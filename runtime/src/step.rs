@@ -1,7 +1,7 @@
 //! What a call asks of a generator, and what a step can answer: the leaf
 //! module every other one builds on.
 
-use crate::error::Error;
+use crate::error::{Error, Thrown};
 
 /// What a call asks of the generator: the argument of
 /// [`AsyncGenerator::poll_resume`](crate::AsyncGenerator::poll_resume).
@@ -13,8 +13,8 @@ pub enum Command<S, E> {
     Next(S),
     /// `asend(value)`.
     Send(S),
-    /// `athrow(error)`.
-    Throw(E),
+    /// `athrow(error)`: the body's error, or `GeneratorExit`.
+    Throw(Thrown<E>),
     /// `aclose()`.
     Close,
     /// Continue the step in flight as a step of the given kind. Only the

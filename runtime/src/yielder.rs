@@ -414,7 +414,7 @@ impl<Y, S, E, D, const CATCH: bool> YieldFrom<'_, Y, S, E, D, CATCH> {
                 this.resume = Some(match take_input(this.slot) {
                     Some(Ok(s)) => Resume::Send(s),
                     Some(Err(Thrown::GeneratorExit)) => Resume::Close,
-                    Some(Err(Thrown::Error(e))) => Resume::Throw(e),
+                    Some(Err(thrown)) => Resume::Throw(thrown),
                     // Polled without a resumption: keep waiting.
                     None => return Poll::Pending,
                 });
@@ -481,10 +481,6 @@ impl<Y, S, E, D: Delegate<Y, S, E>> Future for YieldFrom<'_, Y, S, E, D, false> 
                 publish(slot, Cell::Raising(thrown));
                 Poll::Pending
             }
-            Outcome::Failed(failure) => {
-                publish(slot, Cell::Failed(failure));
-                Poll::Pending
-            }
         }
     }
 }
@@ -492,14 +488,9 @@ impl<Y, S, E, D: Delegate<Y, S, E>> Future for YieldFrom<'_, Y, S, E, D, false> 
 impl<Y, S, E, D: Delegate<Y, S, E>> Future for YieldFrom<'_, Y, S, E, D, true> {
     type Output = Result<D::Output, Thrown<E>>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let slot = self.progress.slot;
         match core::task::ready!(self.as_mut().poll_step(cx)) {
             Outcome::Finished(out) => Poll::Ready(Ok(out)),
             Outcome::Raise(thrown) => Poll::Ready(Err(thrown)),
-            Outcome::Failed(failure) => {
-                publish(slot, Cell::Failed(failure));
-                Poll::Pending
-            }
         }
     }
 }

@@ -29,12 +29,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use agen::hooks::Finalizable;
-use agen::{AClose, ASend, AThrow, AsyncGenerator, Next};
+use agen::{AClose, ASend, AThrow, AsyncGenerator, GenState, Next, Thrown};
 
 use crate::compile::Program;
 use crate::hooks::Finalization;
 use crate::interp::{Scene, Trace, interpret};
-use crate::pyerr::PyErr;
+use crate::pyerr::{ErrKind, PyErr};
 use crate::rules::{SKIP_R1, SKIP_R4, body_observes_itself};
 use crate::scenario::{Call, DriverOp, Scenario};
 
@@ -225,9 +225,20 @@ enum CallFuture<'g, G: PyGen> {
 impl<'g, G: PyGen> CallFuture<'g, G> {
     fn new(generator: Pin<&'g mut G>, call: &Call) -> Self {
         match call {
-            // Python's `asend(None)` *is* `__anext__()`.
-            Call::Anext | Call::Asend(None) => CallFuture::Next(generator.anext()),
-            Call::Asend(Some(v)) => CallFuture::Send(generator.asend(Some(*v))),
+            Call::Anext => CallFuture::Next(generator.anext()),
+            // Python's `asend(None)` is `__anext__()` except in two states:
+            // it may start a just-started generator (Rust's `asend` refuses
+            // any value there, so that is `anext`), and it is "already
+            // running" while a step is in flight (where Rust's `anext`
+            // continues the step, so that is `asend`).
+            Call::Asend(None) if generator.state() == GenState::Created => {
+                CallFuture::Next(generator.anext())
+            }
+            Call::Asend(v) => CallFuture::Send(generator.asend(*v)),
+            // Python's `athrow(GeneratorExit)` is agen's too.
+            Call::Athrow(e) if e.kind == ErrKind::GeneratorExit => {
+                CallFuture::Throw(generator.athrow(Thrown::GeneratorExit))
+            }
             Call::Athrow(e) => CallFuture::Throw(generator.athrow(e.clone())),
             Call::Aclose => CallFuture::Close(generator.aclose()),
         }

@@ -112,24 +112,20 @@ pub async fn interpret(scene: Arc<Scene>, body: String) -> Result<Option<i64>, P
             Suspend::Return(v) => return Ok(v),
             // An exit escaping the body is reported by the runtime itself:
             // `aclose()` completes, any other call raises `GeneratorExit`.
-            // (This also covers `athrow(GeneratorExit)`, which arrives as a
-            // `PyErr`.)
             Suspend::Raise(e) if e.kind == ErrKind::GeneratorExit => {
                 raise_!(Thrown::GeneratorExit)
             }
             Suspend::Raise(e) => return Err(e),
             // The library forwards sends, throws and closes to the inner;
             // what comes back: the inner's outcome (its return value or the
-            // error it raised), or `GeneratorExit` raised at the delegation
-            // point (the outer is being closed; the inner already is).
+            // error it raised), or an exception raised at the delegation
+            // point: `GeneratorExit` (the outer is being closed; the inner
+            // already is), or `RuntimeError` (the inner ignored that close).
             Suspend::YieldFrom(sub) => {
                 let inner = sub_generator(&scene, &sub);
                 Resume::Delegated(match yield_from_catch_!(inner) {
                     Ok(outcome) => outcome,
-                    Err(Thrown::GeneratorExit) => Err(PyErr::generator_exit()),
-                    // Only a stream inner has errors thrown at the outer
-                    // raised here.
-                    Err(Thrown::Error(e)) => Err(e),
+                    Err(thrown) => Err(PyErr::from(thrown)),
                 })
             }
         };
@@ -293,11 +289,7 @@ impl Machine {
             }
             // What `athrow`/`aclose` throw in is raised at the yield.
             Resume::Yielded(Err(thrown)) => {
-                let err = match thrown {
-                    Thrown::GeneratorExit => PyErr::generator_exit(),
-                    Thrown::Error(e) => e,
-                };
-                if let Some(end) = self.unwind(Unwind::Error(err)) {
+                if let Some(end) = self.unwind(Unwind::Error(PyErr::from(thrown))) {
                     return end;
                 }
             }

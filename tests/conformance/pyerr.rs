@@ -70,6 +70,10 @@ impl PyErr {
     }
 
     /// What `aclose()` throws in (`Thrown::GeneratorExit` seen as an exception).
+    pub fn runtime_error() -> Self {
+        PyErr::new(ErrKind::RuntimeError, None)
+    }
+
     pub fn generator_exit() -> Self {
         PyErr::new(ErrKind::GeneratorExit, None)
     }
@@ -129,6 +133,18 @@ impl ErrPattern {
             ErrPattern::Kind(k) => err.kind == k,
             ErrPattern::Exception => err.kind != ErrKind::GeneratorExit,
             ErrPattern::Any => true,
+        }
+    }
+}
+
+/// What agen raises in a body, as the Python exception it stands for.
+impl From<agen::Thrown<PyErr>> for PyErr {
+    fn from(thrown: agen::Thrown<PyErr>) -> Self {
+        match thrown {
+            agen::Thrown::GeneratorExit => PyErr::generator_exit(),
+            agen::Thrown::Error(e) => e,
+            // `Thrown` may grow: anything else is a RuntimeError here.
+            _ => PyErr::runtime_error(),
         }
     }
 }
