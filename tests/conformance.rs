@@ -57,60 +57,154 @@ fn main() {
         return;
     }
     let only = std::env::var("AGEN_CONFORMANCE_ONLY").ok();
-    // One set from the environment, or the vendored public scenarios and
-    // the repository's regression scenarios.
+    // One set from the environment, or the vendored public scenarios, the
+    // repository's regression scenarios and the committed fuzz corpus.
     let sets = match std::env::var_os("AGEN_CONFORMANCE_DIR") {
-        Some(_) => vec![(
+        Some(_) => vec![Set::Dir(
             setting("AGEN_CONFORMANCE_DIR", ""),
             setting("AGEN_CONFORMANCE_EXPECTED", ""),
         )],
         None => vec![
-            (
+            Set::Dir(
                 setting("", "tests/conformance/vendor/public"),
                 setting("", "tests/conformance/vendor/expected-rust/public"),
             ),
-            (
+            Set::Dir(
                 setting("", "tests/conformance/regressions"),
                 setting("", "tests/conformance/regressions/expected"),
             ),
+            Set::Lines(setting("", "tests/conformance/corpus")),
         ],
     };
 
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut ran = 0;
-    for (dir, expected_dir) in &sets {
-        let mut names = scenario_names(dir);
-        if let Some(only) = &only {
-            names.retain(|n| n == only);
-        }
-        ran += names.len();
-        for name in &names {
-            match check(name, dir, expected_dir, only.is_some()) {
-                Verdict::Pass => passed += 1,
+    for set in &sets {
+        let cases = match set.cases() {
+            Ok(cases) => cases,
+            Err(why) => {
+                println!("FAIL {}: {why}", set.name());
+                failed += 1;
+                continue;
+            }
+        };
+        let (mut set_passed, mut set_failed, mut set_skipped) = (0, 0, 0);
+        for case in cases {
+            if only.as_ref().is_some_and(|only| *only != case.name) {
+                continue;
+            }
+            ran += 1;
+            match check(&case, only.is_some()) {
+                Verdict::Pass => set_passed += 1,
                 Verdict::Skip(reason) => {
-                    skipped += 1;
-                    println!("SKIP {name}: {reason}");
+                    set_skipped += 1;
+                    println!("SKIP {}: {reason}", case.name);
                 }
                 Verdict::Fail(why) => {
-                    failed += 1;
-                    println!("FAIL {name}: {why}");
+                    set_failed += 1;
+                    println!("FAIL {}: {why}", case.name);
                 }
             }
         }
+        println!(
+            "  {}: {set_passed} passed, {set_failed} failed, {set_skipped} skipped",
+            set.name()
+        );
+        passed += set_passed;
+        failed += set_failed;
+        skipped += set_skipped;
     }
     if ran == 0 {
         println!(
-            "conformance: no scenario{} found in {:?}",
+            "conformance: no scenario{} found",
             only.as_deref()
                 .map(|o| format!(" {o:?}"))
                 .unwrap_or_default(),
-            sets.iter().map(|(dir, _)| dir).collect::<Vec<_>>()
         );
         std::process::exit(1);
     }
     println!("conformance: {passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
         std::process::exit(1);
+    }
+}
+
+/// Where scenarios and their expected traces come from.
+enum Set {
+    /// `<name>.json` files in one directory, `<name>.trace` in another.
+    Dir(PathBuf, PathBuf),
+    /// A corpus directory: `scenarios.jsonl` (one scenario per line) and
+    /// `traces.jsonl` (`{"name": .., "trace": [lines]}` per line).
+    Lines(PathBuf),
+}
+
+/// One scenario to run.
+struct Case {
+    name: String,
+    text: Result<String, String>,
+    expected: Result<Vec<String>, String>,
+}
+
+impl Set {
+    fn name(&self) -> String {
+        match self {
+            Set::Dir(dir, _) | Set::Lines(dir) => dir.display().to_string(),
+        }
+    }
+
+    fn cases(&self) -> Result<Vec<Case>, String> {
+        match self {
+            Set::Dir(dir, expected) => Ok(scenario_names(dir)
+                .into_iter()
+                .map(|name| Case {
+                    text: std::fs::read_to_string(dir.join(format!("{name}.json")))
+                        .map_err(|e| format!("cannot read the scenario: {e}")),
+                    expected: {
+                        let path = expected.join(format!("{name}.trace"));
+                        std::fs::read_to_string(&path)
+                            .map(|t| t.lines().map(str::to_owned).collect())
+                            .map_err(|e| format!("no expected trace {}: {e}", path.display()))
+                    },
+                    name,
+                })
+                .collect()),
+            Set::Lines(dir) => {
+                let read = |file: &str| {
+                    std::fs::read_to_string(dir.join(file))
+                        .map_err(|e| format!("cannot read {file}: {e}"))
+                };
+                let mut traces = std::collections::HashMap::new();
+                for line in read("traces.jsonl")?.lines() {
+                    let record: serde_json::Value =
+                        serde_json::from_str(line).map_err(|e| format!("traces.jsonl: {e}"))?;
+                    let name = record["name"].as_str().unwrap_or_default().to_owned();
+                    let trace = record["trace"]
+                        .as_array()
+                        .map(|lines| {
+                            lines
+                                .iter()
+                                .map(|l| l.as_str().unwrap_or_default().to_owned())
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default();
+                    traces.insert(name, trace);
+                }
+                let mut cases = Vec::new();
+                for line in read("scenarios.jsonl")?.lines() {
+                    let record: serde_json::Value =
+                        serde_json::from_str(line).map_err(|e| format!("scenarios.jsonl: {e}"))?;
+                    let name = record["name"].as_str().unwrap_or_default().to_owned();
+                    cases.push(Case {
+                        expected: traces
+                            .remove(&name)
+                            .ok_or_else(|| format!("no trace for {name} in traces.jsonl")),
+                        text: Ok(line.to_owned()),
+                        name,
+                    });
+                }
+                Ok(cases)
+            }
+        }
     }
 }
 
@@ -139,12 +233,13 @@ fn scenario_names(dir: &Path) -> Vec<String> {
     names
 }
 
-fn check(name: &str, dir: &Path, expected_dir: &Path, verbose: bool) -> Verdict {
-    let text = match std::fs::read_to_string(dir.join(format!("{name}.json"))) {
+fn check(case: &Case, verbose: bool) -> Verdict {
+    let name = case.name.as_str();
+    let text = match &case.text {
         Ok(t) => t,
-        Err(e) => return Verdict::Fail(format!("cannot read the scenario: {e}")),
+        Err(e) => return Verdict::Fail(e.clone()),
     };
-    let sc = match scenario::parse(&text) {
+    let sc = match scenario::parse(text) {
         Ok(sc) => sc,
         Err(e) => return Verdict::Fail(format!("bad scenario: {e}")),
     };
@@ -154,15 +249,9 @@ fn check(name: &str, dir: &Path, expected_dir: &Path, verbose: bool) -> Verdict 
     if let Some(reason) = rules::needs_later_issue(&sc, &rules::CAPABILITIES) {
         return Verdict::Skip(reason.to_owned());
     }
-    let expected_path = expected_dir.join(format!("{name}.trace"));
-    let expected = match std::fs::read_to_string(&expected_path) {
-        Ok(t) => t.lines().map(str::to_owned).collect::<Vec<_>>(),
-        Err(e) => {
-            return Verdict::Fail(format!(
-                "no expected trace {}: {e}",
-                expected_path.display()
-            ));
-        }
+    let expected = match &case.expected {
+        Ok(lines) => lines.clone(),
+        Err(e) => return Verdict::Fail(e.clone()),
     };
     // A panic (a runner bug, or a runtime one) fails this scenario only.
     let got = match catch_unwind(AssertUnwindSafe(|| driver::run(&sc))) {
