@@ -26,7 +26,7 @@ FILTER="${1:-.}"
 
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
-BIN=$(cargo bench --bench peers --no-run --message-format=json 2>/dev/null |
+BIN=$(cargo bench -p agen-benches --bench peers --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
 [ -x "$BIN" ] || { echo "could not build the peers bench" >&2; exit 1; }
 

@@ -35,7 +35,7 @@
 //!
 //! Two modes:
 //!
-//! - `cargo bench --bench peers`: divan timings, `N` = [`N`] items per
+//! - `cargo bench -p agen-benches`: divan timings, `N` = [`N`] items per
 //!   iteration (per-item time = median / `N`).
 //! - `peers --one WORKLOAD CONTENDER N`: runs one workload once for `N` items
 //!   and prints its result; `peers --list` prints the `WORKLOAD CONTENDER`

@@ -169,6 +169,7 @@
 //! # });
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 /// # Examples
@@ -231,6 +232,7 @@ pub use agen_runtime::{
     Yielder,
 };
 #[cfg(feature = "alloc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 
 /// Finalization: async cleanup for generators dropped before they finished
@@ -246,14 +248,18 @@ pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 ///   `firstiter` and `finalizer` hooks, scoped to a thread or a runtime;
 /// - `agen::tokio` (feature `tokio`) and `agen::async_executor` (feature
 ///   `async-executor`): ready integrations.
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod hooks {
     pub use agen_runtime::finalization::*;
 }
 
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod tokio;
 
 #[cfg(feature = "async-executor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-executor")))]
 pub mod async_executor;
 
 /// Yields a value from a generator body; evaluates to the value sent in.

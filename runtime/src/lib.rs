@@ -26,6 +26,7 @@
 //!     loop's bookkeeping; 15. `finalize`: the owned forms. All built on the
 //!     protocol, behind the `std` feature.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![warn(
     unsafe_op_in_unsafe_fn,

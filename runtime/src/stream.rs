@@ -116,6 +116,8 @@ where
 /// The `Stream` view of any generator whose output is `O` (kind `K`): an
 /// `anext` per item, continuing a step in flight as an `anext` (a yield is
 /// an item whatever call started the step).
+// Used by the boxed forms (feature `alloc`).
+#[cfg_attr(not(feature = "alloc"), allow(dead_code))]
 pub(crate) fn poll_next_item<G, O, K>(
     mut generator: Pin<&mut G>,
     cx: &mut Context<'_>,
