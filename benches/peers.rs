@@ -47,7 +47,7 @@ use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use agen::{AsyncGenerator, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
+use agen::{AsyncGeneratorExt, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
 use futures::StreamExt;
 use futures::stream::Stream;
 use genawaiter::GeneratorState;

@@ -6,8 +6,8 @@ use std::pin::pin;
 use std::time::Duration;
 
 use agen::{
-    AsyncGenerator, Error, RuntimeError, Thrown, Yielder, aclosing, async_gen, async_generator, co,
-    raise_, yield_, yield_catch_, yield_from_,
+    AsyncGenerator, AsyncGeneratorExt, Error, RuntimeError, Thrown, Yielder, aclosing, async_gen,
+    async_generator, co, raise_, yield_, yield_catch_, yield_from_,
 };
 use futures::{StreamExt, TryStreamExt};
 

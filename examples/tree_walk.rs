@@ -12,7 +12,7 @@
 
 use std::pin::pin;
 
-use agen::{AsyncGenerator, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
+use agen::{AsyncGeneratorExt, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
 
 struct Dir {
     name: &'static str,

@@ -34,7 +34,7 @@
 //! must implement `Default`; `Option<T>` is Python's `None`-or-value.
 //!
 //! ```
-//! use agen::{async_generator, yield_, AsyncGenerator};
+//! use agen::{async_generator, yield_, AsyncGenerator, AsyncGeneratorExt};
 //!
 //! #[async_generator(yield = String, send = Option<String>)]
 //! async fn echo() {
@@ -62,7 +62,7 @@
 //! re-raise with `raise_!`.
 //!
 //! ```
-//! use agen::{async_generator, yield_catch_, raise_, AsyncGenerator, Thrown};
+//! use agen::{async_generator, yield_catch_, raise_, AsyncGenerator, AsyncGeneratorExt, Thrown};
 //!
 //! #[async_generator(yield = u32)]
 //! async fn with_cleanup(log: &std::cell::RefCell<Vec<&'static str>>) {
@@ -178,7 +178,7 @@
 /// type is the body's (`()`, `T` or `Result<T, E>`):
 ///
 /// ```
-/// use agen::{async_generator, yield_, AsyncGenerator, Error};
+/// use agen::{async_generator, yield_, AsyncGenerator, AsyncGeneratorExt, Error};
 ///
 /// struct Db { rows: Vec<&'static str> }
 ///
@@ -227,9 +227,9 @@ pub use agen_macros::async_generator;
 pub use agen_macros::async_gen;
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
-    AClose, ASend, AThrow, AsyncGenerator, DelegateError, Error, GenError, GenState,
-    GeneratorOutput, Next, Rejected, RuntimeError, StopIterationLike, Throwable, Thrown, TypeError,
-    Yielder,
+    AClose, ASend, AThrow, AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError,
+    GenState, GeneratorOutput, Next, Rejected, Replies, RuntimeError, StopIterationLike, Throwable,
+    Thrown, TryNext, TrySend, TypeError, Yielder,
 };
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
@@ -270,7 +270,7 @@ pub mod async_executor;
 /// and the error goes back to the consumer; use [`yield_catch_!`] to handle it.
 ///
 /// ```
-/// use agen::{async_gen, yield_, AsyncGenerator};
+/// use agen::{async_gen, yield_, AsyncGenerator, AsyncGeneratorExt};
 ///
 /// # futures::executor::block_on(async {
 /// let mut g = std::pin::pin!(async_gen!(yield = u32, send = u32 => {
@@ -300,7 +300,7 @@ macro_rules! yield_ {
 /// Only valid directly in a generator body.
 ///
 /// ```
-/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, Thrown};
+/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, AsyncGeneratorExt, Thrown};
 ///
 /// # futures::executor::block_on(async {
 /// let mut g = std::pin::pin!(async_gen!(yield = &'static str, return = Result<(), String> => {
@@ -332,7 +332,7 @@ macro_rules! yield_catch_ {
 /// Only valid directly in a generator body.
 ///
 /// ```
-/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, Error};
+/// use agen::{async_gen, raise_, yield_catch_, AsyncGenerator, AsyncGeneratorExt, Error};
 ///
 /// # futures::executor::block_on(async {
 /// let mut g = std::pin::pin!(async_gen!(yield = u8, return = Result<(), &'static str> => {
@@ -413,7 +413,7 @@ macro_rules! yield_from_ {
 /// Only valid directly in a generator body.
 ///
 /// ```
-/// use agen::{async_gen, yield_, yield_from_catch_, AsyncGenerator, Thrown};
+/// use agen::{async_gen, yield_, yield_from_catch_, AsyncGenerator, AsyncGeneratorExt, Thrown};
 ///
 /// # futures::executor::block_on(async {
 /// let mut g = std::pin::pin!(async_gen!(yield = u32 => {
@@ -480,6 +480,20 @@ pub mod __private {
     pub use futures_core::stream::FusedStream;
 
     use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};
+
+    /// The send type of a generator: `anext` and the `Stream` view resume
+    /// the body with `S::default()`.
+    #[diagnostic::on_unimplemented(
+        message = "the send type `{Self}` must implement `Default`",
+        label = "`anext()` and the `Stream` view resume with `{Self}::default()`",
+        note = "derive or implement `Default` for `{Self}`, or send `Option<{Self}>` (`None` is its default)"
+    )]
+    pub trait SendType {}
+    impl<T: Default> SendType for T {}
+
+    /// Checked where the user writes `send = S`.
+    #[inline(always)]
+    pub fn send_type_has_default<S: SendType>() {}
     use core::marker::PhantomData;
 
     /// Projects `Result<T, E>` (through any alias) to its parts.

@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use agen::{AsyncGenerator, Error, Thrown, async_generator, raise_, yield_, yield_catch_};
+use agen::{AsyncGeneratorExt, Error, Thrown, async_generator, raise_, yield_, yield_catch_};
 use futures::StreamExt;
 use support::block_on;
 

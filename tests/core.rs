@@ -6,8 +6,8 @@ use std::pin::pin;
 use std::task::Poll;
 
 use agen::{
-    AsyncGenerator, Error, GenState, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError,
-    async_gen, async_generator, raise_, yield_, yield_catch_,
+    AsyncGenerator, AsyncGeneratorExt, Error, GenState, Rejected, RuntimeError, StopIterationLike,
+    Thrown, TypeError, async_gen, async_generator, raise_, yield_, yield_catch_,
 };
 use futures::StreamExt;
 use support::{OnDrop, block_on, log, poll_once, sleep0};

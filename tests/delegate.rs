@@ -6,8 +6,8 @@ mod support;
 use std::pin::pin;
 
 use agen::{
-    AsyncGenerator, Error, GenState, LocalBoxAsyncGenerator, RuntimeError, Thrown, async_generator,
-    raise_, yield_, yield_catch_, yield_from_, yield_from_catch_,
+    AsyncGenerator, AsyncGeneratorExt, Error, GenState, LocalBoxAsyncGenerator, RuntimeError,
+    Thrown, async_generator, raise_, yield_, yield_catch_, yield_from_, yield_from_catch_,
 };
 use futures::StreamExt;
 use support::{Log, OnDrop, block_on, log, sleep0};

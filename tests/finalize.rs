@@ -10,7 +10,10 @@ use std::time::Duration;
 use agen::hooks::{
     Finalizable, FinalizeErrorKind, Hooks, LocalFinalizable, Orphan, Registry, enter,
 };
-use agen::{AsyncGenerator, GenState, aclosing, async_generator, raise_, yield_, yield_catch_};
+use agen::{
+    AsyncGenerator, AsyncGeneratorExt, GenState, aclosing, async_generator, raise_, yield_,
+    yield_catch_,
+};
 use futures::StreamExt;
 
 type Log = Arc<Mutex<Vec<String>>>;

@@ -12,7 +12,10 @@ use agen::hooks::{
     Cleanup, Finalizable, FinalizeErrorKind, Hooks, LocalFinalizable, LocalRegistry, Registry,
     enter,
 };
-use agen::{AsyncGenerator, Error, GenState, RuntimeError, async_generator, raise_, yield_catch_};
+use agen::{
+    AsyncGenerator, AsyncGeneratorExt, Error, GenState, RuntimeError, async_generator, raise_,
+    yield_catch_,
+};
 use futures::StreamExt;
 use futures::executor::block_on;
 

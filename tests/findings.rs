@@ -15,8 +15,8 @@ use std::task::{Context, Poll, Waker};
 use support::sleep0;
 
 use agen::{
-    AsyncGenerator, Error, GenState, Rejected, RuntimeError, Thrown, async_gen, async_generator,
-    co, yield_, yield_catch_, yield_from_,
+    AsyncGenerator, AsyncGeneratorExt, Error, GenState, Rejected, RuntimeError, Thrown, async_gen,
+    async_generator, co, yield_, yield_catch_, yield_from_,
 };
 use futures::StreamExt;
 use futures::stream::FusedStream;

@@ -11,8 +11,8 @@ use std::convert::Infallible;
 use std::pin::pin;
 
 use agen::{
-    AsyncGenerator, Error, GenState, GeneratorOutput, Thrown, Yielder, async_gen, async_generator,
-    co, raise_, yield_, yield_catch_, yield_from_, yield_from_catch_,
+    AsyncGenerator, AsyncGeneratorExt, Error, GenState, GeneratorOutput, Thrown, Yielder,
+    async_gen, async_generator, co, raise_, yield_, yield_catch_, yield_from_, yield_from_catch_,
 };
 use futures::StreamExt;
 use futures::executor::block_on;

@@ -5,7 +5,7 @@ mod support;
 use std::fmt::Display;
 use std::pin::{Pin, pin};
 
-use agen::{AsyncGenerator, async_gen, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_gen, async_generator, yield_};
 use futures::{Stream, StreamExt};
 use support::block_on;
 

@@ -22,7 +22,8 @@ use std::task::{Context, Poll, Waker};
 // parameters to measure the body future exactly.
 use agen::__private::{AsyncGen, Value};
 use agen::{
-    AsyncGenerator, Thrown, async_gen, async_generator, raise_, yield_, yield_catch_, yield_from_,
+    AsyncGeneratorExt, Thrown, async_gen, async_generator, raise_, yield_, yield_catch_,
+    yield_from_,
 };
 use futures::StreamExt;
 

@@ -1,5 +1,5 @@
 // Misuse: calling `.anext()` on a generator that is not pinned.
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_generator, yield_};
 
 #[async_generator(yield = u32)]
 async fn numbers() {

@@ -1,5 +1,5 @@
 // Misuse: `asend` of a value on a generator whose `send` type is `()` (the default).
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_generator, yield_};
 
 #[async_generator(yield = u32)]
 async fn numbers() {

@@ -1,6 +1,6 @@
 // Misuse: `athrow` on a generator whose body is not fallible (its error type
 // is `Infallible`): make the body return `Result<(), E>` to accept errors.
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_generator, yield_};
 
 #[async_generator(yield = u32)]
 async fn numbers() {

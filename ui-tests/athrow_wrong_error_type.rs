@@ -1,5 +1,5 @@
 // Misuse: `athrow` with an error type other than the body's `Result<_, E>` error.
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_generator, yield_};
 
 #[derive(Debug)]
 struct DbError;

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use agen::{AsyncGenerator, GenState, async_gen, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, GenState, async_gen, yield_};
 use agen_runtime::{Command, GenReply};
 
 struct MyGen;

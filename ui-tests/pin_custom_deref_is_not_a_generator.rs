@@ -4,7 +4,7 @@
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 
-use agen::AsyncGenerator;
+use agen::{AsyncGenerator, AsyncGeneratorExt};
 
 struct MyPtr<G>(Box<G>);
 

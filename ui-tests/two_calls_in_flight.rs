@@ -1,6 +1,6 @@
 // Misuse: two awaitables alive at once on the same generator (a second
 // `&mut` borrow): there is at most one call in flight per generator.
-use agen::{AsyncGenerator, async_generator, yield_};
+use agen::{AsyncGenerator, AsyncGeneratorExt, async_generator, yield_};
 
 #[async_generator(yield = u32, send = u32)]
 async fn numbers() {

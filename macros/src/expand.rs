@@ -40,8 +40,17 @@ pub fn generator(
     // because the handle must be the body's first await and must stay in the
     // body: it is, kept in a binding user code cannot name, lent out only as
     // a borrowed `Yielder`.
+    // `anext` and the `Stream` view resume with `S::default()`: say so at
+    // the user's `send = S` when `S` has no `Default` (zero-cost: an empty
+    // generic function).
+    let send_check = args.send_ty.as_ref().map(|ty| {
+        quote_spanned! {ty.span()=>
+            ::agen::__private::send_type_has_default::<#ty>();
+        }
+    });
     quote_spanned! {hidden=>
         {
+            #send_check
             let #body = async move {
                 // SAFETY: the body's first await, for this generator's types.
                 let mut #co = #unsafe_token {

@@ -2,6 +2,7 @@
 
 use core::pin::Pin;
 
+use crate::calls::AsyncGeneratorExt;
 use crate::protocol::{AsyncGenerator, GenError};
 
 /// Runs `body` with the generator, then always `aclose()`s it, also when

@@ -142,7 +142,7 @@ boxed_generator!(
     /// crate's docs show a recursive tree walk with `yield_from_!`):
     ///
     /// ```
-    /// use agen::{async_gen, yield_, AsyncGenerator, BoxAsyncGenerator};
+    /// use agen::{async_gen, yield_, AsyncGenerator, AsyncGeneratorExt, BoxAsyncGenerator};
 ///
 /// let g = async_gen!(yield = u8 => { yield_!(1); });
 /// let mut boxed: BoxAsyncGenerator<'_, u8> = BoxAsyncGenerator::new(g);

@@ -143,7 +143,7 @@ pub enum TypeError<S> {
 /// type. [`GenError`](crate::GenError) names it for a given generator.
 ///
 /// ```
-/// use agen::{async_gen, yield_, AsyncGenerator, Error};
+/// use agen::{async_gen, yield_, AsyncGenerator, AsyncGeneratorExt, Error};
 ///
 /// let g = async_gen!(yield = u8, return = Result<u32, &'static str> => {
 ///     yield_!(1);

@@ -13,8 +13,9 @@
 //! 1. `state`, `error`: the life states and the error kinds;
 //! 2. `output`, `step`: the body's output kinds, the commands a call sends;
 //! 3. `chain`: the delegation chain's registrations and walk;
-//! 4. `protocol`: the `AsyncGenerator` trait and its call futures;
-//! 5. `delegate`: `yield_from_!`'s adapters (one is the chain's stepper);
+//! 4. `protocol`: the `AsyncGenerator` trait;
+//! 5. `calls`: the calls (`AsyncGeneratorExt`) and their futures; `delegate`:
+//!    `yield_from_!`'s adapters (one is the chain's stepper);
 //! 6. `slot`: the raw cell between a generator and its body;
 //! 7. `yielder`: the body's side (`Yielder` and the futures it makes);
 //! 8. `handoff`: how a body gets its handle, at its first poll;
@@ -42,6 +43,7 @@ extern crate std;
 mod aclosing;
 #[cfg(feature = "alloc")]
 mod boxed;
+mod calls;
 mod chain;
 #[cfg(feature = "std")]
 mod closable;
@@ -66,6 +68,9 @@ mod yielder;
 pub use aclosing::aclosing;
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
+pub use calls::{
+    AClose, ASend, AThrow, AsyncGeneratorExt, Next, Replies, Throwable, TryNext, TrySend,
+};
 pub use delegate::Delegate;
 pub use error::{
     DelegateError, Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError,
@@ -73,9 +78,7 @@ pub use error::{
 #[cfg(feature = "std")]
 pub use finalize::{Finalizable, LocalFinalizable};
 pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value};
-pub use protocol::{
-    AClose, ASend, AThrow, AsyncGenerator, GenError, GenReply, GeneratorOutput, Next, Throwable,
-};
+pub use protocol::{AsyncGenerator, GenError, GenReply, GeneratorOutput};
 pub use state::GenState;
 pub use step::{Command, Reply};
 pub use yielder::{Raise, Yield, YieldCatch, YieldFrom, Yielder};

@@ -18,8 +18,9 @@ use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use crate::chain::StepperPtr;
-use crate::delegate::{Delegate, Delegated, Outcome, Resume};
+use crate::delegate::{Delegate, Delegated, GenDelegate, Outcome, Resume, StreamDelegate};
 use crate::error::Thrown;
+use crate::protocol::GeneratorOutput;
 use crate::slot::{Cell, SlotPtr};
 use crate::step::Internal;
 
@@ -150,6 +151,75 @@ impl<Y, S, E> Yielder<'_, Y, S, E> {
         delegate: D,
     ) -> YieldFrom<'_, Y, S, E, D, true> {
         YieldFrom::new(self.slot, delegate)
+    }
+
+    /// `yield_from_!(inner)` for a helper `async fn` that takes `co!()`:
+    /// delegates to the generator `inner` until it finishes and resolves to
+    /// its outcome (PEP 380 forwarding of `asend`/`athrow`/`aclose`, as in a
+    /// body; through the general path, one level at a time).
+    ///
+    /// ```
+    /// use agen::{async_generator, co, yield_, Yielder};
+    /// use futures::StreamExt;
+    ///
+    /// #[async_generator(yield = u32)]
+    /// async fn digits(n: u32) -> u32 {
+    ///     for d in 0..n {
+    ///         yield_!(d);
+    ///     }
+    ///     n
+    /// }
+    ///
+    /// async fn twice(mut co: Yielder<'_, u32>, n: u32) -> u32 {
+    ///     co.yield_from_generator(digits(n)).await + co.yield_from_generator(digits(n)).await
+    /// }
+    ///
+    /// #[async_generator(yield = u32)]
+    /// async fn numbers() {
+    ///     let total = twice(co!(), 2).await;
+    ///     yield_!(total);
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let all: Vec<u32> = std::pin::pin!(numbers()).collect().await;
+    /// assert_eq!(all, [0, 1, 0, 1, 4]);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn yield_from_generator<G>(&mut self, inner: G) -> impl Future<Output = G::Output>
+    where
+        G: GeneratorOutput<Yield = Y>,
+        G::Send: Default,
+        S: Into<G::Send>,
+        E: Into<G::Error>,
+    {
+        YieldFrom::<_, _, _, _, false>::new(self.slot, GenDelegate::new(inner))
+    }
+
+    /// `yield_from_catch_!(inner)` for a helper: like
+    /// [`yield_from_generator`](Self::yield_from_generator), but an exception
+    /// raised at the delegation point comes back as `Err`.
+    #[inline]
+    pub fn yield_from_generator_catch<G>(
+        &mut self,
+        inner: G,
+    ) -> impl Future<Output = Result<G::Output, Thrown<E>>>
+    where
+        G: GeneratorOutput<Yield = Y>,
+        G::Send: Default,
+        S: Into<G::Send>,
+        E: Into<G::Error>,
+    {
+        YieldFrom::<_, _, _, _, true>::new(self.slot, GenDelegate::new(inner))
+    }
+
+    /// `yield_from_!(stream)` for a helper: yields every item of `stream`.
+    #[inline]
+    pub fn yield_from_stream<T>(&mut self, stream: T) -> impl Future<Output = ()>
+    where
+        T: futures_core::Stream<Item = Y>,
+    {
+        YieldFrom::<_, _, _, _, false>::new(self.slot, StreamDelegate::new(stream))
     }
 
     /// A shorter-lived `Yielder` on the same handle, to pass to a helper

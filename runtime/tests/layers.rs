@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["output", "step"],
     &["chain"],
     &["protocol"],
-    &["delegate"],
+    &["delegate", "calls"],
     &["slot"],
     &["yielder"],
     &["handoff"],

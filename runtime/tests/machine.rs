@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use agen::{async_gen, co, raise_, yield_, yield_catch_};
-use agen_runtime::{AsyncGenerator, Error, GenState, RuntimeError, Thrown};
+use agen_runtime::{AsyncGenerator, AsyncGeneratorExt, Error, GenState, RuntimeError, Thrown};
 use futures::StreamExt;
 use futures::executor::block_on;
 

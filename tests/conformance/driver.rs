@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use agen::hooks::Finalizable;
-use agen::{AClose, ASend, AThrow, AsyncGenerator, GenState, Next, Thrown};
+use agen::{AClose, ASend, AThrow, AsyncGenerator, AsyncGeneratorExt, GenState, Next, Thrown};
 
 use crate::compile::Program;
 use crate::hooks::Finalization;

@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use agen::{AsyncGenerator, Error, RuntimeError, Thrown};
+use agen::{AsyncGenerator, AsyncGeneratorExt, Error, RuntimeError, Thrown};
 use futures::Stream;
 
 use crate::Rng;
