@@ -205,10 +205,11 @@
 /// ```
 pub use agen_macros::async_generator;
 
-/// # Examples
-///
-/// `async_gen!(yield = Y, send = S, return = R => { body })`: `send` and
-/// `return` are optional (`()` by default); the body captures by move.
+/// An inline async generator, as an expression:
+/// `async_gen!(yield = Y, send = S, return = R => { body })`. `send` and
+/// `return` are optional (`()` by default); the body captures by move, as an
+/// `async move` block does. It finds agen through `$crate`, so it works from
+/// a crate that re-exports agen under another name.
 ///
 /// ```
 /// use agen::{async_gen, yield_};
@@ -224,7 +225,12 @@ pub use agen_macros::async_generator;
 /// assert_eq!(numbers.try_collect::<Vec<_>>().await.unwrap(), [1, 2, 3]);
 /// # });
 /// ```
-pub use agen_macros::async_gen;
+#[macro_export]
+macro_rules! async_gen {
+    ($($tokens:tt)*) => {
+        $crate::__private::async_gen!(crate = $crate, $($tokens)*)
+    };
+}
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
     AClose, ASend, AThrow, AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError,
@@ -472,6 +478,7 @@ macro_rules! co {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use agen_macros::async_gen;
     pub use agen_runtime::__private::{
         AsyncGen, GenDelegate, SameDelegate, StreamDelegate, handle,
     };

@@ -207,3 +207,102 @@ fn expression_form_in_closures_and_struct_fields() {
     };
     assert_eq!(collect(holder.generator), ["field"]);
 }
+
+// ---------------------------------------------------------------------------
+// Arguments drop as an `async fn`'s do
+// ---------------------------------------------------------------------------
+
+type DropLog = std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>;
+
+struct Loud(&'static str, DropLog);
+
+impl Drop for Loud {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+/// The reference: what a plain `async fn` does with the same parameters.
+#[allow(clippy::unused_async)]
+async fn plain_async_fn(_: Loud, (a, _): (Loud, Loud), b: Loud, log: DropLog) {
+    log.borrow_mut().push("body");
+    let _ = (&a, &b);
+}
+
+#[async_generator(yield = u8)]
+async fn generator_fn(_: Loud, (a, _): (Loud, Loud), b: Loud, log: DropLog) {
+    log.borrow_mut().push("body");
+    let _ = (&a, &b);
+    yield_!(1);
+}
+
+fn args(log: &DropLog) -> (Loud, (Loud, Loud), Loud) {
+    (
+        Loud("underscore", log.clone()),
+        (
+            Loud("a", log.clone()),
+            Loud("tuple underscore", log.clone()),
+        ),
+        Loud("b", log.clone()),
+    )
+}
+
+fn sorted(log: &DropLog) -> Vec<&'static str> {
+    let mut all = log.borrow().clone();
+    all.sort_unstable();
+    all
+}
+
+/// Every argument, `_` ones included, lives until the body is done, as an
+/// `async fn`'s do. (Their relative order may differ from an `async fn`'s:
+/// bindings of a destructuring pattern drop with the body's locals, the rest
+/// when the generator finishes, in parameter order; see the README.)
+#[test]
+fn arguments_live_until_the_body_is_done_as_an_async_fn_s() {
+    let reference = DropLog::default();
+    let (u, t, b) = args(&reference);
+    futures::executor::block_on(plain_async_fn(u, t, b, reference.clone()));
+    assert_eq!(reference.borrow()[0], "body");
+
+    let log = DropLog::default();
+    let (u, t, b) = args(&log);
+    assert_eq!(collect(generator_fn(u, t, b, log.clone())), [1]);
+    assert_eq!(
+        log.borrow()[0],
+        "body",
+        "nothing dropped before the body ran"
+    );
+    assert_eq!(sorted(&log), sorted(&reference));
+}
+
+#[test]
+fn arguments_drop_with_the_generator_even_unpolled_as_an_async_fn_s() {
+    let reference = DropLog::default();
+    let (u, t, b) = args(&reference);
+    let future = plain_async_fn(u, t, b, reference.clone());
+    reference.borrow_mut().push("made");
+    drop(future);
+
+    let log = DropLog::default();
+    let (u, t, b) = args(&log);
+    let generator = generator_fn(u, t, b, log.clone());
+    log.borrow_mut().push("made");
+    drop(generator);
+    // Nothing dropped when the function returned: all with the generator.
+    assert_eq!(reference.borrow()[0], "made");
+    assert_eq!(log.borrow()[0], "made");
+    assert_eq!(sorted(&log), sorted(&reference));
+}
+
+#[async_generator(yield = u8)]
+async fn cfg_parameters(
+    #[cfg(any())] (never, _): (u8, u8),
+    #[cfg(not(any()))] (always, _): (u8, u8),
+) {
+    yield_!(always);
+}
+
+#[test]
+fn a_cfg_parameter_pattern_is_compiled_out_with_its_binding() {
+    assert_eq!(collect(cfg_parameters((5, 0))), [5]);
+}

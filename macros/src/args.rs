@@ -11,6 +11,9 @@ pub struct Args {
     pub yield_ty: Type,
     pub send_ty: Option<Type>,
     pub return_ty: Option<Type>,
+    /// `crate = path`: where the expansion finds agen (default `::agen`),
+    /// for crates that re-export it.
+    pub krate: syn::Path,
 }
 
 /// Which macro is parsing: the expression form also takes `return = R` and
@@ -26,9 +29,10 @@ impl Args {
         let mut yield_ty = None;
         let mut send_ty = None;
         let mut return_ty = None;
+        let mut krate: Option<syn::Path> = None;
         // Where the arguments start and end, to underline them all when
         // `yield` is missing.
-        let first_span = input.span();
+        let mut first_span = input.span();
         let mut last_span = None;
         // The arguments end at the end of the input, or at `=>` in the
         // expression form.
@@ -36,6 +40,26 @@ impl Args {
             input.is_empty() || (form == Form::Expression && input.peek(Token![=>]))
         };
         while !at_end(input) {
+            if input.peek(Token![crate]) && input.peek2(Token![=]) {
+                let key_span = input.parse::<Token![crate]>()?.span;
+                input.parse::<Token![=]>()?;
+                let path = syn::Path::parse_mod_style(input).map_err(|_| {
+                    syn::Error::new(
+                        key_span,
+                        "expected a path after `crate =`, as in `crate = ::my_crate::agen`",
+                    )
+                })?;
+                if krate.replace(path).is_some() {
+                    return Err(syn::Error::new(key_span, "`crate` is given twice"));
+                }
+                if at_end(input) {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+                // A missing `yield` underlines the other arguments.
+                first_span = input.span();
+                continue;
+            }
             let key_span;
             let key = if input.peek(Token![yield]) {
                 key_span = input.parse::<Token![yield]>()?.span;
@@ -133,6 +157,7 @@ impl Args {
             yield_ty,
             send_ty,
             return_ty,
+            krate: krate.unwrap_or_else(|| syn::parse_quote!(::agen)),
         })
     }
 }
@@ -157,8 +182,8 @@ fn ty_last_span(ty: &Type) -> Span {
 
 fn unknown_key(key: &str, span: Span, form: Form) -> syn::Error {
     let allowed = match form {
-        Form::Attribute => "`yield` and `send`",
-        Form::Expression => "`yield`, `send` and `return`",
+        Form::Attribute => "`yield`, `send` and `crate`",
+        Form::Expression => "`yield`, `send`, `return` and `crate`",
     };
     syn::Error::new(
         span,

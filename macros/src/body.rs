@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -33,7 +33,9 @@ enum Scope {
     NestedFn,
 }
 
-/// The macros this pass owns, by the last segment of their path.
+/// The macros this pass owns: by name (`yield_!`, imported), or by a path
+/// through agen (`agen::yield_!`, `::agen::yield_!`, or the `crate = path`
+/// given). `other::co!()` is another crate's macro: left alone.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum GenMacro {
     Yield,
@@ -45,8 +47,21 @@ enum GenMacro {
 }
 
 impl GenMacro {
-    fn of(mac: &Macro) -> Option<Self> {
-        let last = mac.path.segments.last()?;
+    fn of(mac: &Macro, krate: &syn::Path) -> Option<Self> {
+        let path = &mac.path;
+        if path.segments.len() > 1 || path.leading_colon.is_some() {
+            let prefix: Vec<String> = path
+                .segments
+                .iter()
+                .take(path.segments.len() - 1)
+                .map(|s| s.ident.to_string())
+                .collect();
+            let ours: Vec<String> = krate.segments.iter().map(|s| s.ident.to_string()).collect();
+            if prefix != ["agen"] && prefix != ours {
+                return None;
+            }
+        }
+        let last = path.segments.last()?;
         Some(match last.ident.to_string().as_str() {
             "yield_" => GenMacro::Yield,
             "yield_catch_" => GenMacro::YieldCatch,
@@ -93,10 +108,15 @@ fn has_generator_attr(attrs: &[syn::Attribute]) -> bool {
 ///
 /// `in_place` names the arguments that `yield_from_!(name)` pins where they
 /// are (see `in_place.rs`).
-pub fn rewrite(block: &mut syn::Block, yield_ty: &Type, in_place: &HashSet<String>) {
+pub fn rewrite(
+    block: &mut syn::Block,
+    yield_ty: &Type,
+    in_place: &HashSet<String>,
+    krate: &syn::Path,
+) {
     Rewriter {
         scope: Scope::Body,
-        mode: Mode::Expand(yield_ty, in_place),
+        mode: Mode::Expand(yield_ty, in_place, krate),
     }
     .visit_block_mut(block);
 }
@@ -126,7 +146,7 @@ pub struct Recovered {
 
 #[derive(Clone, Copy)]
 enum Mode<'a> {
-    Expand(&'a Type, &'a HashSet<String>),
+    Expand(&'a Type, &'a HashSet<String>, &'a syn::Path),
     Recover(&'a Recovered),
 }
 
@@ -148,7 +168,11 @@ impl Rewriter<'_> {
 
     /// The expansion of one generator macro, or `None` for other macros.
     fn expand(&self, mac: &Macro) -> Option<TokenStream> {
-        let kind = GenMacro::of(mac)?;
+        let krate = match self.mode {
+            Mode::Expand(_, _, krate) => krate.clone(),
+            Mode::Recover(_) => syn::parse_quote!(::agen),
+        };
+        let kind = GenMacro::of(mac, &krate)?;
         let path = &mac.path;
         let span = mac.span();
         // Naming the user's macro path (an arm that expands to nothing) keeps
@@ -158,8 +182,8 @@ impl Rewriter<'_> {
         // it for lints such as `blocks_in_conditions` to see).
         let marked = |tokens: TokenStream| quote_spanned!(span=> { #path!(@__agen_used); #tokens });
         Some(match self.mode {
-            Mode::Expand(yield_ty, in_place) => {
-                match expand_call(kind, mac, yield_ty, in_place, self.scope) {
+            Mode::Expand(yield_ty, in_place, krate) => {
+                match expand_call(kind, mac, yield_ty, in_place, krate, self.scope) {
                     Ok(tokens) => tokens,
                     Err(err) => marked(err.to_compile_error()),
                 }
@@ -271,12 +295,33 @@ impl Rewriter<'_> {
     }
 }
 
+/// `tokens`, every token at `span` (the user's call: errors point there, and
+/// the path resolves as the user wrote it).
+fn respan(tokens: &impl ToTokens, span: Span) -> TokenStream {
+    tokens
+        .to_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            match &token {
+                // `$crate` resolves by its hygiene: keep it, move only the
+                // location.
+                TokenTree::Ident(ident) if ident == "$crate" => {
+                    token.set_span(token.span().located_at(span));
+                }
+                _ => token.set_span(span),
+            }
+            token
+        })
+        .collect()
+}
+
 /// The code for one generator macro found in `scope`.
 fn expand_call(
     kind: GenMacro,
     mac: &Macro,
     yield_ty: &Type,
     in_place: &HashSet<String>,
+    krate: &syn::Path,
     scope: Scope,
 ) -> syn::Result<TokenStream> {
     let args = mac.tokens.clone();
@@ -292,6 +337,9 @@ fn expand_call(
     // The handle keeps its hygiene (user code cannot name it) but is located
     // at the user's call.
     let co = Ident::new("__agen_co", Span::mixed_site().located_at(span));
+    // The path to agen, located at the user's call like the rest of the
+    // expansion (so that errors underline the call, not the attribute).
+    let krate = respan(krate, span);
     let name = kind.name();
     match (scope, kind) {
         (Scope::Body, _) | (Scope::Closure | Scope::AsyncBlock, GenMacro::Co) => {}
@@ -331,7 +379,7 @@ fn expand_call(
                     "`co!()` takes no arguments: write `co!()`",
                 ));
             }
-            let reborrow = quote_spanned!(span=> ::agen::Yielder::reborrow);
+            let reborrow = quote_spanned!(span=> #krate::Yielder::reborrow);
             quote_spanned!(end=> #reborrow({ #marker &mut #co }))
         }
         GenMacro::Yield
@@ -350,10 +398,10 @@ fn expand_call(
                 },
                 span,
             );
-            // `::agen::Yielder::method(&mut <handle>, ..).await`: the call
+            // `#krate::Yielder::method(&mut <handle>, ..).await`: the call
             // starts at the macro's name and ends at its closing delimiter,
             // so an error about what it evaluates to underlines `name!(..)`.
-            let call = quote_spanned!(span=> ::agen::Yielder::#method);
+            let call = quote_spanned!(span=> #krate::Yielder::#method);
             let handle = quote_spanned!(span=> &mut #co);
             match kind {
                 GenMacro::Raise => {
@@ -389,7 +437,7 @@ fn expand_call(
                     // At the user's argument: an inner that cannot be
                     // delegated to is reported there.
                     let delegate = quote_spanned! {arg.span()=>
-                        (&&&::agen::__private::tag(&#inner, &#co)).__agen_delegate(#inner)
+                        (&&&#krate::__private::tag(&#inner, &#co)).__agen_delegate(#inner)
                     };
                     let method_ident = Ident::new(
                         if kind == GenMacro::YieldFromCatch {
@@ -418,9 +466,9 @@ fn expand_call(
                                     let #place = &mut #arg;
                                     // SAFETY: `#arg` is a variable of the body
                                     // future, which is pinned; see above.
-                                    let #inner = #unsafe_token { ::agen::__private::Pin::new_unchecked(#place) };
+                                    let #inner = #unsafe_token { #krate::__private::Pin::new_unchecked(#place) };
                                     #[allow(unused_imports)]
-                                    use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
+                                    use #krate::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
                                     #delegate
                                 }).await;
                                 if false {
@@ -435,7 +483,7 @@ fn expand_call(
                             #marker
                             let #inner = #arg;
                             #[allow(unused_imports)]
-                            use ::agen::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
+                            use #krate::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
                             #delegate
                         }).await
                     }

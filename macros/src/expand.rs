@@ -23,7 +23,8 @@ pub fn generator(
     in_place: &HashSet<String>,
     mut block: syn::Block,
 ) -> TokenStream {
-    body::rewrite(&mut block, &args.yield_ty, in_place);
+    body::rewrite(&mut block, &args.yield_ty, in_place, &args.krate);
+    let krate = &args.krate;
     let hidden = Span::mixed_site();
     let co = body::handle();
     let yield_ty = &args.yield_ty;
@@ -45,7 +46,7 @@ pub fn generator(
     // generic function).
     let send_check = args.send_ty.as_ref().map(|ty| {
         quote_spanned! {ty.span()=>
-            ::agen::__private::send_type_has_default::<#ty>();
+            #krate::__private::send_type_has_default::<#ty>();
         }
     });
     quote_spanned! {hidden=>
@@ -54,7 +55,7 @@ pub fn generator(
             let #body = async move {
                 // SAFETY: the body's first await, for this generator's types.
                 let mut #co = #unsafe_token {
-                    ::agen::__private::handle::<#yield_ty, #send_ty, #err_ty>()
+                    #krate::__private::handle::<#yield_ty, #send_ty, #err_ty>()
                 }.await;
                 #prelude
                 #[allow(unused_mut, unused_variables)]
@@ -66,7 +67,7 @@ pub fn generator(
             };
             // SAFETY: see above.
             #unsafe_token {
-                ::agen::__private::AsyncGen::<#yield_ty, #send_ty, #err_ty, _, _>::with_kind(#kind, #body)
+                #krate::__private::AsyncGen::<#yield_ty, #send_ty, #err_ty, _, _>::with_kind(#kind, #body)
             }
         }
     }
@@ -119,7 +120,8 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
             }
         }
     };
-    let output = Output::new(written);
+    let output = Output::new(written, &args.krate);
+    let krate = &args.krate;
     let ret_span = match &item.sig.output {
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => item.sig.ident.span(),
@@ -153,10 +155,17 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
             }
             FnArg::Typed(arg) => {
                 let pat = (*arg.pat).clone();
+                // A `#[cfg]`'d parameter's statements carry its `cfg`.
+                let cfgs: Vec<_> = arg
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("cfg"))
+                    .cloned()
+                    .collect();
                 match &mut *arg.pat {
                     Pat::Ident(id) if id.by_ref.is_none() && id.subpat.is_none() => {
                         let name = &id.ident;
-                        prelude.extend(quote!(let _ = &#name;));
+                        prelude.extend(quote!(#(#cfgs)* let _ = &#name;));
                         if in_place.contains(&name.to_string()) && id.mutability.is_none() {
                             // Pinned in place: the captured variable is
                             // borrowed mutably.
@@ -164,8 +173,13 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
                         }
                     }
                     _ => {
+                        // Captured whole first, as an `async fn` moves every
+                        // argument in: a `_` (or a `_` inside the pattern)
+                        // then drops with the body, not when the function
+                        // returns.
                         let name = format_ident!("__agen_arg{}", i, span = Span::mixed_site());
-                        prelude.extend(quote!(let #pat = #name;));
+                        prelude
+                            .extend(quote!(#(#cfgs)* let _ = &#name; #(#cfgs)* let #pat = #name;));
                         *arg.pat = Pat::Ident(syn::PatIdent {
                             attrs: Vec::new(),
                             by_ref: None,
@@ -189,9 +203,9 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
     // opaque type captures every lifetime of the signature.
     let impl_token = quote_spanned!(Span::mixed_site()=> impl);
     let signature_ty: Type = syn::parse2(quote_spanned! {ret_span=>
-        #impl_token ::agen::AsyncGenerator<Yield = #yield_ty, Send = #send_ty, Return = #ret_ty, Error = #err_ty>
-            + ::agen::__private::FusedStream<Item = #item_ty>
-            + ::agen::__private::GeneratorOutput<Output = #written>
+        #impl_token #krate::AsyncGenerator<Yield = #yield_ty, Send = #send_ty, Return = #ret_ty, Error = #err_ty>
+            + #krate::__private::FusedStream<Item = #item_ty>
+            + #krate::__private::GeneratorOutput<Output = #written>
     })
     .unwrap_or_else(|_| syn::parse_quote!(()));
     item.sig.output = ReturnType::Type(Default::default(), Box::new(signature_ty));
@@ -211,6 +225,6 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
 
 /// `async_gen!(yield = Y, send = S, return = R => { .. })`.
 pub fn expression(args: &Args, block: syn::Block) -> TokenStream {
-    let output = Output::new(args.return_ty.clone());
+    let output = Output::new(args.return_ty.clone(), &args.krate);
     generator(args, &output, TokenStream::new(), &HashSet::new(), block)
 }

@@ -46,7 +46,7 @@ fn attribute(
                     };
                     let types = body::Recovered {
                         send_ty: args::recover_send_ty(args2),
-                        err_ty: output::Output::new(written).error_ty(),
+                        err_ty: output::Output::new(written, &syn::parse_quote!(::agen)).error_ty(),
                     };
                     body::neutralize(&mut f.block, &types);
                     // The placeholders make the rest of the body unreachable.

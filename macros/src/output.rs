@@ -12,37 +12,59 @@ pub struct Output {
     /// `true` for `Result<T, E>` (by the last path segment, so aliases such
     /// as `io::Result<T>` count).
     pub fallible: bool,
+    /// `T` and `E` when written out (`Result<T, E>`), so that the signature
+    /// users see names them; an alias (`io::Result<T>`) is projected.
+    parts: Option<(Type, Type)>,
+    /// Where agen is (`crate = path`).
+    krate: syn::Path,
 }
 
 impl Output {
-    pub fn new(ty: Option<Type>) -> Self {
+    pub fn new(ty: Option<Type>, krate: &syn::Path) -> Self {
         let ty = ty.unwrap_or_else(|| syn::parse_quote!(()));
-        let fallible = match &ty {
-            Type::Path(p) => {
-                p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Result")
-            }
-            _ => false,
+        let last = match &ty {
+            Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+            _ => None,
         };
-        Output { ty, fallible }
+        let fallible = last.is_some_and(|s| s.ident == "Result");
+        let parts = last.filter(|_| fallible).and_then(|s| match &s.arguments {
+            syn::PathArguments::AngleBracketed(a) => {
+                match (a.args.len(), a.args.first(), a.args.last()) {
+                    (
+                        2,
+                        Some(syn::GenericArgument::Type(ok)),
+                        Some(syn::GenericArgument::Type(err)),
+                    ) => Some((ok.clone(), err.clone())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        });
+        Output {
+            ty,
+            fallible,
+            parts,
+            krate: krate.clone(),
+        }
     }
 
     /// The body's error type `E`.
     pub fn error_ty(&self) -> TokenStream {
-        let ty = &self.ty;
-        if self.fallible {
-            quote!(<#ty as ::agen::__private::ResultParts>::Err)
-        } else {
-            quote!(::core::convert::Infallible)
+        let (ty, krate) = (&self.ty, &self.krate);
+        match &self.parts {
+            Some((_, err)) => quote!(#err),
+            None if self.fallible => quote!(<#ty as #krate::__private::ResultParts>::Err),
+            None => quote!(::core::convert::Infallible),
         }
     }
 
     /// The return value type `T`.
     pub fn return_ty(&self) -> TokenStream {
-        let ty = &self.ty;
-        if self.fallible {
-            quote!(<#ty as ::agen::__private::ResultParts>::Ok)
-        } else {
-            quote!(#ty)
+        let (ty, krate) = (&self.ty, &self.krate);
+        match &self.parts {
+            Some((ok, _)) => quote!(#ok),
+            None if self.fallible => quote!(<#ty as #krate::__private::ResultParts>::Ok),
+            None => quote!(#ty),
         }
     }
 
@@ -61,15 +83,16 @@ impl Output {
     /// `StopIterationLike` impl if it has one, else no check.
     pub fn kind_expr(&self) -> TokenStream {
         let span = Span::mixed_site();
+        let krate = &self.krate;
         if self.fallible {
             let err = self.error_ty();
             quote_spanned! {span=> {
                 #[allow(unused_imports)]
-                use ::agen::__private::{ViaNoStopCheck as _, ViaStopCheck as _};
-                (&&::agen::__private::Probe::<#err>::new()).__agen_kind()
+                use #krate::__private::{ViaNoStopCheck as _, ViaStopCheck as _};
+                (&&#krate::__private::Probe::<#err>::new()).__agen_kind()
             }}
         } else {
-            quote_spanned!(span=> ::agen::__private::Value)
+            quote_spanned!(span=> #krate::__private::Value)
         }
     }
 }
