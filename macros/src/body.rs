@@ -468,6 +468,7 @@ fn expand_call(
                                     // future, which is pinned; see above.
                                     let #inner = #unsafe_token { #krate::__private::Pin::new_unchecked(#place) };
                                     #[allow(unused_imports)]
+                                    #[allow(clippy::items_after_statements)]
                                     use #krate::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
                                     #delegate
                                 }).await;
@@ -483,7 +484,8 @@ fn expand_call(
                             #marker
                             let #inner = #arg;
                             #[allow(unused_imports)]
-                            use #krate::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
+                            #[allow(clippy::items_after_statements)]
+                                    use #krate::__private::{ViaGenerator as _, ViaSame as _, ViaStream as _};
                             #delegate
                         }).await
                     }

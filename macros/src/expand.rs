@@ -11,6 +11,7 @@ use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 use crate::args::Args;
 use crate::body;
 use crate::in_place;
+use crate::misuse;
 use crate::output::Output;
 
 /// The generator value: `AsyncGen::with_kind(kind, move |co| async move { .. })`.
@@ -103,6 +104,7 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
         ));
     }
     item.sig.asyncness = None;
+    let no_return_type = matches!(item.sig.output, ReturnType::Default);
 
     let written = match &item.sig.output {
         ReturnType::Default => None,
@@ -215,7 +217,20 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
     item.attrs
         .push(syn::parse_quote!(#[allow(clippy::implied_bounds_in_impls, refining_impl_trait)]));
 
-    let block = (*item.block).clone();
+    let mut block = (*item.block).clone();
+    if args.send_ty.is_none() {
+        let yield_ty = &args.yield_ty;
+        misuse::unsent_values(
+            &mut block,
+            &format!(
+                "`#[async_generator(yield = {0}, send = {0})]`",
+                yield_ty.to_token_stream()
+            ),
+        );
+    }
+    if no_return_type {
+        misuse::result_without_return_type(&mut block);
+    }
     let generator = generator(args, &output, prelude, &in_place, block);
     *item.block = syn::parse_quote!({ #generator });
 
@@ -224,7 +239,17 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
 }
 
 /// `async_gen!(yield = Y, send = S, return = R => { .. })`.
-pub fn expression(args: &Args, block: syn::Block) -> TokenStream {
+pub fn expression(args: &Args, mut block: syn::Block) -> TokenStream {
+    if args.send_ty.is_none() {
+        let yield_ty = &args.yield_ty;
+        misuse::unsent_values(
+            &mut block,
+            &format!(
+                "`async_gen!(yield = {0}, send = {0} => {{ .. }})`",
+                yield_ty.to_token_stream()
+            ),
+        );
+    }
     let output = Output::new(args.return_ty.clone(), &args.krate);
     generator(args, &output, TokenStream::new(), &HashSet::new(), block)
 }

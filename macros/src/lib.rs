@@ -8,6 +8,7 @@ mod args;
 mod body;
 mod expand;
 mod in_place;
+mod misuse;
 mod output;
 
 use proc_macro::TokenStream;

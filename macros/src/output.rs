@@ -87,7 +87,7 @@ impl Output {
         if self.fallible {
             let err = self.error_ty();
             quote_spanned! {span=> {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, clippy::items_after_statements)]
                 use #krate::__private::{ViaNoStopCheck as _, ViaStopCheck as _};
                 (&&#krate::__private::Probe::<#err>::new()).__agen_kind()
             }}

@@ -1,0 +1,11 @@
+use agen::{async_generator, yield_};
+
+#[async_generator(yield = u32)]
+async fn numbers() {
+    yield_!(1);
+    Ok(())
+}
+
+fn main() {
+    let _ = numbers();
+}
