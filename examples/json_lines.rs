@@ -1,4 +1,5 @@
-//! Seed 004's `load_json_lines`, over a real socket.
+//! A JSON-lines reader over a real socket (Python's classic
+//! `async def load_json_lines(reader)`), closed early with async cleanup.
 //!
 //! ```sh
 //! cargo run --example json_lines --features tokio

@@ -166,7 +166,7 @@ async fn main() {
     );
     println!("   state            -> {}", g.state());
     println!(
-        "   anext()          -> {:?}   (finished: rule 4)",
+        "   anext()          -> {:?}   (finished: see the README's rule 4)",
         g.as_mut().anext().await
     );
 

@@ -12,7 +12,7 @@
 
 use std::pin::pin;
 
-use agen::{AsyncGeneratorExt, LocalBoxAsyncGenerator, async_generator, yield_, yield_from_};
+use agen::{AsyncGeneratorExt, async_generator, yield_, yield_from_};
 
 struct Dir {
     name: &'static str,
@@ -36,12 +36,14 @@ async fn walk(node: &Dir, parent: String) -> Result<usize, std::convert::Infalli
     }
     let mut count = 1;
     for child in &node.children {
-        let below: LocalBoxAsyncGenerator<'_, String, bool, Result<usize, _>> =
-            LocalBoxAsyncGenerator::new(walk(child, path.clone()));
-        count += yield_from_!(below)?;
+        // Recursion needs a box, as for any recursive async fn.
+        count += yield_from_!(Box::pin(walk(child, path.clone())))?;
     }
     Ok(count)
 }
+
+/// The boxed recursion keeps the generator `Send`: it can be spawned.
+fn assert_send<T: Send>(_: &T) {}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -60,7 +62,9 @@ async fn main() {
         ],
     );
 
-    let mut walker = pin!(walk(&tree, String::new()));
+    let walker = walk(&tree, String::new());
+    assert_send(&walker);
+    let mut walker = pin!(walker);
     let mut next = walker.as_mut().anext().await;
     while let Ok(path) = next {
         let skip = path.ends_with("/target");

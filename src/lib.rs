@@ -2,9 +2,9 @@
 //!
 //! Write an `async fn` whose body yields; get a value that is a
 //! [`Stream`](futures_core::Stream) *and* speaks Python's async generator
-//! protocol (PEP 525): [`anext`](AsyncGenerator::anext),
-//! [`asend`](AsyncGenerator::asend), [`athrow`](AsyncGenerator::athrow),
-//! [`aclose`](AsyncGenerator::aclose) and [`state`](AsyncGenerator::state).
+//! protocol (PEP 525): [`anext`](AsyncGeneratorExt::anext),
+//! [`asend`](AsyncGeneratorExt::asend), [`athrow`](AsyncGeneratorExt::athrow),
+//! [`aclose`](AsyncGeneratorExt::aclose) and [`state`](AsyncGenerator::state).
 //!
 //! ```
 //! use agen::{async_generator, yield_};
@@ -133,13 +133,11 @@
 //! equal types work; an infallible outer can delegate only to an infallible
 //! inner: give it the inner's error type to delegate to a fallible one).
 //!
-//! Recursion boxes the inner, as any recursive async fn must. Use
-//! `LocalBoxAsyncGenerator` there: the compiler cannot prove `Send` for a
-//! type that contains itself, so `BoxAsyncGenerator` (which requires it) is
-//! for non-recursive erasure.
+//! Recursion boxes the inner, as any recursive async fn must:
+//! `yield_from_!(Box::pin(..))`. The generator stays `Send` if its body is.
 //!
 //! ```
-//! use agen::{async_generator, yield_, yield_from_, LocalBoxAsyncGenerator};
+//! use agen::{async_generator, yield_, yield_from_};
 //! use futures::StreamExt;
 //!
 //! struct Node { value: u32, children: Vec<Node> }
@@ -149,19 +147,19 @@
 //!     yield_!(node.value);
 //!     let mut count = 1;
 //!     for child in &node.children {
-//!         // The boxed type names the body's output: `()` or a `Result`.
-//!         let boxed: LocalBoxAsyncGenerator<'_, u32, (), Result<usize, _>> =
-//!             LocalBoxAsyncGenerator::new(walk(child));
-//!         count += yield_from_!(boxed).unwrap_or_else(|never| match never {});
+//!         count += yield_from_!(Box::pin(walk(child)));
 //!     }
 //!     count
 //! }
+//!
+//! fn spawnable<T: Send>(_: &T) {}
 //!
 //! let tree = Node { value: 1, children: vec![
 //!     Node { value: 2, children: vec![Node { value: 3, children: vec![] }] },
 //!     Node { value: 4, children: vec![] },
 //! ] };
 //! # futures::executor::block_on(async {
+//! spawnable(&walk(&tree));
 //! let mut g = std::pin::pin!(walk(&tree));
 //! let mut seen = Vec::new();
 //! while let Some(v) = g.next().await { seen.push(v); }
@@ -233,10 +231,15 @@ macro_rules! async_gen {
 }
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
-    AClose, ASend, AThrow, AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError,
-    GenState, GeneratorOutput, Next, Rejected, Replies, RuntimeError, StopIterationLike, Throwable,
-    Thrown, TryNext, TrySend, TypeError, Yielder,
+    AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError, GenState, GeneratorOutput,
+    Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
 };
+
+/// The awaitables and streams that [`AsyncGeneratorExt`]'s calls return,
+/// and what `athrow` accepts. You rarely name them.
+pub mod calls {
+    pub use agen_runtime::{AClose, ASend, AThrow, Next, Replies, Throwable, TryNext, TrySend};
+}
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};

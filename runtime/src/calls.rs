@@ -230,7 +230,7 @@ macro_rules! call_future {
 }
 
 call_future!(
-    /// Awaitable of [`AsyncGenerator::anext`].
+    /// Awaitable of [`AsyncGeneratorExt::anext`].
     Next, Result<G::Yield, GenError<G>>,
     |reply| match reply {
         Ok(Some(y)) => Ok(y),
@@ -241,7 +241,7 @@ call_future!(
     }
 );
 call_future!(
-    /// Awaitable of [`AsyncGenerator::asend`].
+    /// Awaitable of [`AsyncGeneratorExt::asend`].
     ASend, Result<G::Yield, GenError<G>>,
     |reply| match reply {
         Ok(Some(y)) => Ok(y),
@@ -250,13 +250,13 @@ call_future!(
     }
 );
 call_future!(
-    /// Awaitable of [`AsyncGenerator::athrow`]: `Ok(Some(y))` if the body
+    /// Awaitable of [`AsyncGeneratorExt::athrow`]: `Ok(Some(y))` if the body
     /// caught the error and yielded, `Ok(None)` on a finished generator.
     AThrow, Result<Option<G::Yield>, GenError<G>>,
     |reply| reply
 );
 call_future!(
-    /// Awaitable of [`AsyncGenerator::aclose`].
+    /// Awaitable of [`AsyncGeneratorExt::aclose`].
     AClose, Result<(), GenError<G>>,
     |reply| reply.map(|_| ())
 );

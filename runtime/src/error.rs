@@ -69,7 +69,7 @@ impl<E> From<E> for Thrown<E> {
 }
 
 /// The value a call carried when the generator refused it, handed back so
-/// that nothing is lost (SPEC §3 rule 7).
+/// that nothing is lost.
 ///
 /// ```
 /// use agen_runtime::{Error, Rejected, RuntimeError};

@@ -61,7 +61,7 @@ pub trait AsyncGenerator {
     /// The one primitive every call is built on: run `command` (taken on the
     /// first poll), or continue the step in flight when `command` is `None`.
     ///
-    /// Low level: prefer [`anext`](Self::anext) and friends.
+    /// Low level: prefer [`anext`](crate::AsyncGeneratorExt::anext) and friends.
     fn poll_resume(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

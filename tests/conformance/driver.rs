@@ -28,8 +28,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use agen::calls::{AClose, ASend, AThrow, Next};
 use agen::hooks::Finalizable;
-use agen::{AClose, ASend, AThrow, AsyncGenerator, AsyncGeneratorExt, GenState, Next, Thrown};
+use agen::{AsyncGenerator, AsyncGeneratorExt, GenState, Thrown};
 
 use crate::compile::Program;
 use crate::hooks::Finalization;
