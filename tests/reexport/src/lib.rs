@@ -63,3 +63,15 @@ mod tests {
         assert_eq!(all, [7, 8]);
     }
 }
+
+/// A public fallible generator: its documented signature names only public
+/// types (checked by `cargo doc` in the repository's tests).
+#[renamed::async_generator(crate = ::renamed, yield = u32)]
+pub async fn parsed(words: Vec<String>) -> Result<usize, std::num::ParseIntError> {
+    let mut count = 0;
+    for word in words {
+        renamed::yield_!(word.parse()?);
+        count += 1;
+    }
+    Ok(count)
+}
