@@ -266,7 +266,7 @@ fn rule_7_a_dropped_step_stays_running_and_anext_continues_it() {
         assert_eq!(
             g.as_mut().athrow(Oops("x")).await,
             Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
-                Rejected::Throw(Thrown::Error(Oops("x")))
+                Rejected::Throw(Oops("x"))
             )))
         );
         assert_eq!(

@@ -354,7 +354,7 @@ fn finding5_middle_kept_by_caller_refuses_athrow_and_aclose_mid_step() {
     assert_eq!(
         run(m.as_mut().athrow(3)),
         Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
-            Rejected::Throw(Thrown::Error(3))
+            Rejected::Throw(3)
         )))
     );
     assert_eq!(

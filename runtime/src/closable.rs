@@ -329,7 +329,7 @@ impl<G: AsyncGenerator> Shared<G> {
 fn refused<S, E>(command: Command<S, E>) -> Rejected<S, E> {
     match command {
         Command::Next(value) | Command::Send(value) => Rejected::Send(value),
-        Command::Throw(error) => Rejected::Throw(error),
+        Command::Throw(thrown) => Rejected::throw(thrown),
         Command::Close | Command::Continue(_) => Rejected::Close,
     }
 }

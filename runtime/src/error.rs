@@ -83,8 +83,16 @@ impl<E> From<E> for Thrown<E> {
 pub enum Rejected<S, E> {
     /// An `asend(value)`.
     Send(S),
-    /// An `athrow(error)`.
-    Throw(Thrown<E>),
+    /// An `athrow(error)` of the body's error.
+    Throw(E),
+    /// An `athrow(Thrown::GeneratorExit)`.
+    ThrowExit,
+    /// An `athrow(Thrown::RuntimeError(cause))`: the cause is in the variant
+    /// (unit variants keep the error small to match on, on the hot path).
+    ThrowIgnoredGeneratorExit,
+    /// See [`ThrowIgnoredGeneratorExit`](Self::ThrowIgnoredGeneratorExit).
+    ThrowDelegateFinished,
+
     /// An `aclose()`.
     Close,
 }
@@ -293,5 +301,19 @@ pub trait StopIterationLike {
 impl<R, E, S> StopIterationLike for Error<R, E, S> {
     fn is_stop_iteration(&self) -> bool {
         self.is_stop()
+    }
+}
+
+impl<S, E> Rejected<S, E> {
+    /// The refused `athrow`'s exception, handed back.
+    pub(crate) fn throw(thrown: Thrown<E>) -> Self {
+        match thrown {
+            Thrown::Error(e) => Rejected::Throw(e),
+            Thrown::GeneratorExit => Rejected::ThrowExit,
+            Thrown::RuntimeError(DelegateError::IgnoredGeneratorExit) => {
+                Rejected::ThrowIgnoredGeneratorExit
+            }
+            Thrown::RuntimeError(DelegateError::AlreadyFinished) => Rejected::ThrowDelegateFinished,
+        }
     }
 }

@@ -583,7 +583,7 @@ where
                     self.poll_continue(cx, Some(command))
                 }
                 Command::Send(s) => Poll::Ready(already_running(Rejected::Send(s))),
-                Command::Throw(e) => Poll::Ready(already_running(Rejected::Throw(e))),
+                Command::Throw(t) => Poll::Ready(already_running(Rejected::throw(t))),
                 Command::Close => Poll::Ready(already_running(Rejected::Close)),
             },
             Tag::Suspended | Tag::SuspendedCatch | Tag::Delegating => {
