@@ -292,87 +292,142 @@ fn multi_thread_runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Finding 1: two runtimes, each with its own registry and generators; each
-/// shuts down while the other still iterates. Every item arrives, every
-/// cleanup runs once, on its own runtime, and each shutdown reports only its
-/// own errors.
+type Cleanups = Arc<Mutex<Vec<(String, tokio::runtime::Id)>>>;
+
+/// A flag one runtime raises and the other waits for (tokio's `watch` works
+/// across runtimes).
+fn flag() -> (
+    Arc<tokio::sync::watch::Sender<bool>>,
+    tokio::sync::watch::Receiver<bool>,
+) {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    (Arc::new(tx), rx)
+}
+
+/// Spawns `tasks` tasks on the current runtime, each iterating its own
+/// finalizable generator for `ITEMS` items (moving between workers at every
+/// item), pausing after half of them until `resume` is raised, and dropping
+/// it unfinished. `paused` counts the tasks that reached the pause.
+fn iterate(
+    label: &'static str,
+    tasks: usize,
+    cleanups: &Cleanups,
+    paused: &Arc<std::sync::atomic::AtomicUsize>,
+    resume: &tokio::sync::watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<Vec<u32>>> {
+    (0..tasks)
+        .map(|t| {
+            let (cleanups, paused, mut resume) = (cleanups.clone(), paused.clone(), resume.clone());
+            tokio::spawn(async move {
+                let name = format!("{label}{t}");
+                let mut g = Finalizable::named(name.clone(), reports_its_runtime(name, cleanups));
+                let mut seen = Vec::new();
+                for i in 0..ITEMS {
+                    if i == ITEMS / 2 {
+                        paused.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        resume.wait_for(|raised| *raised).await.unwrap();
+                    }
+                    seen.push(g.next().await.unwrap());
+                    tokio::task::yield_now().await;
+                }
+                seen
+            })
+        })
+        .collect()
+}
+
+const TASKS: usize = 4;
+const ITEMS: u32 = 40;
+
+async fn until(count: &std::sync::atomic::AtomicUsize, n: usize) {
+    while count.load(std::sync::atomic::Ordering::SeqCst) < n {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Finding 1: two multi-thread runtimes of two workers, each with its own
+/// registry and generators. Runtime x shuts down while y's tasks are paused
+/// mid-iteration, then y shuts down while x's second batch (under a second
+/// registry) is paused mid-iteration: every item arrives, every cleanup runs
+/// once, on its own runtime, and each shutdown reports only its own errors.
 #[test]
 fn two_runtimes_never_close_finalize_or_lose_each_others_generators() {
-    const TASKS: usize = 4;
-    const ITEMS: u32 = 50;
-    let cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>> = Default::default();
-    // Each runtime waits at its shutdown for the other to be mid-iteration.
-    let (x_mid_tx, x_mid_rx) = std::sync::mpsc::channel::<()>();
-    let (y_mid_tx, y_mid_rx) = std::sync::mpsc::channel::<()>();
+    use std::sync::atomic::AtomicUsize;
+    let cleanups: Cleanups = Default::default();
+    let x_rt = multi_thread_runtime();
+    let y_rt = multi_thread_runtime();
+    let (x_id, y_id) = (x_rt.handle().id(), y_rt.handle().id());
+    let (x_shut_tx, x_shut) = flag();
+    let (y_shut_tx, y_shut) = flag();
+    let (never_tx, no_pause) = flag();
+    never_tx.send_replace(true); // a batch that does not pause
+    let y_paused = Arc::new(AtomicUsize::new(0));
+    let x2_paused = Arc::new(AtomicUsize::new(0));
+    let ignored = Arc::new(AtomicUsize::new(0));
     // Both install before either iterates (a process-wide "last installed"
     // would then be the same for both).
     let installed = Arc::new(std::sync::Barrier::new(2));
-    let run = |label: &'static str,
-               installed: Arc<std::sync::Barrier>,
-               cleanups: Arc<Mutex<Vec<(String, tokio::runtime::Id)>>>,
-               mid_tx: std::sync::mpsc::Sender<()>,
-               other_mid: std::sync::mpsc::Receiver<()>| {
-        move || {
-            let rt = multi_thread_runtime();
-            let id = rt.handle().id();
-            let outcome = rt.block_on(async move {
+
+    let y = {
+        let (cleanups, installed, y_paused, x_shut) = (
+            cleanups.clone(),
+            installed.clone(),
+            y_paused.clone(),
+            x_shut.clone(),
+        );
+        let x2_paused = x2_paused.clone();
+        std::thread::spawn(move || {
+            y_rt.block_on(async move {
                 let finalization = agen::tokio::install();
                 tokio::task::spawn_blocking(move || installed.wait())
                     .await
                     .unwrap();
-                let mut tasks = Vec::new();
-                for t in 0..TASKS {
-                    let cleanups = cleanups.clone();
-                    tasks.push(tokio::spawn(async move {
-                        let name = format!("{label}{t}");
-                        let mut g =
-                            Finalizable::named(name.clone(), reports_its_runtime(name, cleanups));
-                        let mut seen = Vec::new();
-                        for _ in 0..ITEMS {
-                            seen.push(g.next().await.unwrap());
-                            // Let the task move between the two workers.
-                            tokio::task::yield_now().await;
-                        }
-                        seen
-                        // dropped unfinished here: finalized on this runtime
-                    }));
-                }
-                let failing = Finalizable::named(format!("{label}-failing"), failing_cleanup());
-                let mut failing = Box::pin(failing);
+                let mut failing = Box::pin(Finalizable::named("y-failing", failing_cleanup()));
                 assert!(failing.as_mut().anext().await.is_ok());
-                mid_tx.send(()).unwrap();
-                // Shut down while the other runtime is mid-iteration.
-                tokio::task::spawn_blocking(move || other_mid.recv().unwrap())
-                    .await
-                    .unwrap();
+                // Paused halfway until x has shut down.
+                let tasks = iterate("y", TASKS, &cleanups, &y_paused, &x_shut);
                 let mut items = Vec::new();
                 for task in tasks {
                     items.push(task.await.unwrap());
                 }
+                // Shut down while x's second batch is paused halfway.
+                until(&x2_paused, TASKS).await;
                 let errors = finalization.shutdown().await;
+                y_shut_tx.send_replace(true);
                 (items, errors, failing.state())
-            });
-            (id, outcome)
-        }
+            })
+        })
     };
-    let x = std::thread::spawn(run(
-        "x",
-        installed.clone(),
-        cleanups.clone(),
-        x_mid_tx,
-        y_mid_rx,
-    ));
-    let y = std::thread::spawn(run(
-        "y",
-        installed.clone(),
-        cleanups.clone(),
-        y_mid_tx,
-        x_mid_rx,
-    ));
-    let (x_id, (x_items, x_errors, x_failing)) = x.join().unwrap();
-    let (y_id, (y_items, y_errors, y_failing)) = y.join().unwrap();
-    assert_ne!(x_id, y_id);
+    let (x_items, x_errors, x2_errors, x_failing) = x_rt.block_on(async {
+        let finalization = agen::tokio::install();
+        tokio::task::spawn_blocking(move || installed.wait())
+            .await
+            .unwrap();
+        let mut failing = Box::pin(Finalizable::named("x-failing", failing_cleanup()));
+        assert!(failing.as_mut().anext().await.is_ok());
+        let tasks = iterate("x", TASKS, &cleanups, &ignored, &no_pause);
+        let mut items = Vec::new();
+        for task in tasks {
+            items.push(task.await.unwrap());
+        }
+        // Shut down while y's tasks are paused halfway.
+        until(&y_paused, TASKS).await;
+        let errors = finalization.shutdown().await;
+        x_shut_tx.send_replace(true);
+        // A second batch under a new registry, paused until y shut down.
+        let second = agen::tokio::install();
+        let tasks = iterate("x2-", TASKS, &cleanups, &x2_paused, &y_shut);
+        for task in tasks {
+            items.push(task.await.unwrap());
+        }
+        let second_errors = second.shutdown().await;
+        (items, errors, second_errors, failing.state())
+    });
+    let (y_items, y_errors, y_failing) = y.join().unwrap();
+
     let expected: Vec<u32> = (0..ITEMS).collect();
+    assert_eq!(x_items.len(), 2 * TASKS);
+    assert_eq!(y_items.len(), TASKS);
     for items in x_items.iter().chain(&y_items) {
         assert_eq!(items, &expected, "every item arrives");
     }
@@ -387,13 +442,16 @@ fn two_runtimes_never_close_finalize_or_lose_each_others_generators() {
             "each shutdown reports only its own errors"
         );
     }
+    assert!(x2_errors.is_empty(), "{x2_errors:?}");
     assert_eq!((x_failing, y_failing), (GenState::Closed, GenState::Closed));
     let mut cleanups = cleanups.lock().unwrap().clone();
     cleanups.sort_by(|a, b| a.0.cmp(&b.0));
-    let expected: Vec<_> = (0..TASKS)
+    let mut expected: Vec<_> = (0..TASKS)
         .map(|t| (format!("x{t}"), x_id))
+        .chain((0..TASKS).map(|t| (format!("x2-{t}"), x_id)))
         .chain((0..TASKS).map(|t| (format!("y{t}"), y_id)))
         .collect();
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(cleanups, expected, "each cleanup once, on its own runtime");
 }
 
