@@ -196,6 +196,12 @@ struct LocalQueue {
 }
 
 impl LocalQueue {
+    /// The next cleanup, taken outside the borrow (dropping or spawning one
+    /// can push another).
+    fn pop(&self) -> Option<LocalCleanup> {
+        self.cleanups.borrow_mut().pop_front()
+    }
+
     fn wake(&self) {
         if let Some(waker) = self.spawner.take() {
             waker.wake();
@@ -232,12 +238,8 @@ struct Spawner(Rc<LocalQueue>);
 impl Future for Spawner {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            let next = self.0.cleanups.borrow_mut().pop_front();
-            match next {
-                Some(cleanup) => drop(tokio::task::spawn_local(cleanup)),
-                None => break,
-            }
+        while let Some(cleanup) = self.0.pop() {
+            drop(tokio::task::spawn_local(cleanup));
         }
         if Rc::strong_count(&self.0) == 1 {
             return Poll::Ready(());
@@ -250,14 +252,9 @@ impl Future for Spawner {
 impl Drop for Spawner {
     fn drop(&mut self) {
         self.0.closed.set(true);
-        // One at a time, outside the borrow: dropping a cleanup reports to
-        // its registry.
-        loop {
-            let next = self.0.cleanups.borrow_mut().pop_front();
-            match next {
-                Some(cleanup) => drop(cleanup),
-                None => break,
-            }
+        // Dropped one at a time: each reports to its registry as not run.
+        while let Some(cleanup) = self.0.pop() {
+            drop(cleanup);
         }
     }
 }

@@ -73,6 +73,10 @@ impl GenMacro {
         })
     }
 
+    fn is_delegation(self) -> bool {
+        matches!(self, GenMacro::YieldFrom | GenMacro::YieldFromCatch)
+    }
+
     fn name(self) -> &'static str {
         match self {
             GenMacro::Yield => "yield_!",
@@ -83,6 +87,11 @@ impl GenMacro {
             GenMacro::Co => "co!",
         }
     }
+}
+
+/// Is `mac` agen's `yield_from_!` or `yield_from_catch_!`?
+pub fn is_delegation(mac: &Macro, krate: &syn::Path) -> bool {
+    GenMacro::of(mac, krate).is_some_and(GenMacro::is_delegation)
 }
 
 /// Macros whose tokens belong to another generator: never rewritten here.
@@ -168,11 +177,15 @@ impl Rewriter<'_> {
 
     /// The expansion of one generator macro, or `None` for other macros.
     fn expand(&self, mac: &Macro) -> Option<TokenStream> {
+        let default;
         let krate = match self.mode {
-            Mode::Expand(_, _, krate) => krate.clone(),
-            Mode::Recover(_) => syn::parse_quote!(::agen),
+            Mode::Expand(_, _, krate) => krate,
+            Mode::Recover(_) => {
+                default = syn::parse_quote!(::agen);
+                &default
+            }
         };
-        let kind = GenMacro::of(mac, &krate)?;
+        let kind = GenMacro::of(mac, krate)?;
         let path = &mac.path;
         let span = mac.span();
         // Naming the user's macro path (an arm that expands to nothing) keeps
@@ -339,6 +352,7 @@ fn expand_call(
     let co = Ident::new("__agen_co", Span::mixed_site().located_at(span));
     // The path to agen, located at the user's call like the rest of the
     // expansion (so that errors underline the call, not the attribute).
+    let agen_path = krate;
     let krate = respan(krate, span);
     let name = kind.name();
     match (scope, kind) {
@@ -448,8 +462,8 @@ fn expand_call(
                         span,
                     );
                     let _ = (&call, &handle);
-                    let pinned_in_place =
-                        in_place::delegated_ident(mac).is_some_and(|name| in_place.contains(&name));
+                    let pinned_in_place = in_place::delegated_ident(mac, agen_path)
+                        .is_some_and(|name| in_place.contains(&name));
                     if pinned_in_place {
                         // The argument is a variable of the pinned body
                         // future: pin it where it is. The move that is never

@@ -147,7 +147,7 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
             FnArg::Receiver(_) => None,
         })
         .collect();
-    let in_place = in_place::candidates(&item.block, &params);
+    let in_place = in_place::candidates(&item.block, &params, &args.krate);
     let mut prelude = TokenStream::new();
     for (i, input) in item.sig.inputs.iter_mut().enumerate() {
         match input {
@@ -218,16 +218,11 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
         .push(syn::parse_quote!(#[allow(clippy::implied_bounds_in_impls, refining_impl_trait)]));
 
     let mut block = (*item.block).clone();
-    if args.send_ty.is_none() {
-        let yield_ty = &args.yield_ty;
-        misuse::unsent_values(
-            &mut block,
-            &format!(
-                "`#[async_generator(yield = {0}, send = {0})]`",
-                yield_ty.to_token_stream()
-            ),
-        );
-    }
+    check_unsent_values(
+        args,
+        &mut block,
+        "#[async_generator(yield = {}, send = {})]",
+    );
     if no_return_type {
         misuse::result_without_return_type(&mut block);
     }
@@ -240,16 +235,20 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
 
 /// `async_gen!(yield = Y, send = S, return = R => { .. })`.
 pub fn expression(args: &Args, mut block: syn::Block) -> TokenStream {
-    if args.send_ty.is_none() {
-        let yield_ty = &args.yield_ty;
-        misuse::unsent_values(
-            &mut block,
-            &format!(
-                "`async_gen!(yield = {0}, send = {0} => {{ .. }})`",
-                yield_ty.to_token_stream()
-            ),
-        );
-    }
+    check_unsent_values(
+        args,
+        &mut block,
+        "async_gen!(yield = {}, send = {} => { .. })",
+    );
     let output = Output::new(args.return_ty.clone(), &args.krate);
     generator(args, &output, TokenStream::new(), &HashSet::new(), block)
+}
+
+/// Without `send = Type`, a `yield_!` whose value is used is an error that
+/// names the fix: `form` is the macro's call with `{}` for both types.
+fn check_unsent_values(args: &Args, block: &mut syn::Block, form: &str) {
+    if args.send_ty.is_none() {
+        let ty = args.yield_ty.to_token_stream().to_string();
+        misuse::unsent_values(block, &format!("`{}`", form.replace("{}", &ty)));
+    }
 }

@@ -19,10 +19,17 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{Block, Expr, Macro};
 
+use crate::body;
+
 /// The names of `params` that the body delegates to by name and that can be
 /// pinned in place.
-pub fn candidates(block: &Block, params: &[String]) -> HashSet<String> {
-    let mut scan = Scan::default();
+pub fn candidates(block: &Block, params: &[String], krate: &syn::Path) -> HashSet<String> {
+    let mut scan = Scan {
+        krate,
+        delegated: HashSet::new(),
+        bound: HashSet::new(),
+        in_macros: HashSet::new(),
+    };
     scan.visit_block(block);
     params
         .iter()
@@ -33,12 +40,10 @@ pub fn candidates(block: &Block, params: &[String]) -> HashSet<String> {
         .collect()
 }
 
-/// The identifier `mac` delegates to, if it is `yield_from_!(ident)` or
-/// `yield_from_catch_!(ident)` (the last path segment decides, as for every
-/// body macro).
-pub fn delegated_ident(mac: &Macro) -> Option<String> {
-    let last = mac.path.segments.last()?.ident.to_string();
-    if last != "yield_from_" && last != "yield_from_catch_" {
+/// The identifier `mac` delegates to, if it is agen's `yield_from_!(ident)`
+/// or `yield_from_catch_!(ident)` (recognised as every body macro is).
+pub fn delegated_ident(mac: &Macro, krate: &syn::Path) -> Option<String> {
+    if !body::is_delegation(mac, krate) {
         return None;
     }
     match syn::parse2::<Expr>(mac.tokens.clone()).ok()? {
@@ -49,8 +54,8 @@ pub fn delegated_ident(mac: &Macro) -> Option<String> {
     }
 }
 
-#[derive(Default)]
-struct Scan {
+struct Scan<'a> {
+    krate: &'a syn::Path,
     /// Names delegated to as `yield_from_!(name)`.
     delegated: HashSet<String>,
     /// Names bound by a pattern somewhere in the body.
@@ -59,14 +64,14 @@ struct Scan {
     in_macros: HashSet<String>,
 }
 
-impl<'ast> Visit<'ast> for Scan {
+impl<'ast> Visit<'ast> for Scan<'_> {
     fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
         self.bound.insert(p.ident.to_string());
         visit::visit_pat_ident(self, p);
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        match delegated_ident(mac) {
+        match delegated_ident(mac, self.krate) {
             Some(name) => {
                 self.delegated.insert(name);
             }

@@ -270,27 +270,30 @@ fn end_as_none<Y, R, E, S>(result: Result<Y, Error<R, E, S>>) -> Result<Option<Y
     }
 }
 
-/// Awaitable of [`AsyncGeneratorExt::try_anext`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct TryNext<'a, G: AsyncGenerator + ?Sized>(Next<'a, G>);
+/// A Rust-shaped awaitable: Python's call, with the end as `Ok(None)`.
+macro_rules! try_future {
+    ($(#[$doc:meta])* $name:ident, $call:ident) => {
+        $(#[$doc])*
+        #[must_use = "futures do nothing unless you `.await` or poll them"]
+        pub struct $name<'a, G: AsyncGenerator + ?Sized>($call<'a, G>);
 
-impl<G: AsyncGenerator + ?Sized> Future for TryNext<'_, G> {
-    type Output = Result<Option<G::Yield>, GenError<G>>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(end_as_none)
-    }
+        impl<G: AsyncGenerator + ?Sized> Future for $name<'_, G> {
+            type Output = Result<Option<G::Yield>, GenError<G>>;
+            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                Pin::new(&mut self.0).poll(cx).map(end_as_none)
+            }
+        }
+    };
 }
 
-/// Awaitable of [`AsyncGeneratorExt::try_asend`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct TrySend<'a, G: AsyncGenerator + ?Sized>(ASend<'a, G>);
-
-impl<G: AsyncGenerator + ?Sized> Future for TrySend<'_, G> {
-    type Output = Result<Option<G::Yield>, GenError<G>>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(end_as_none)
-    }
-}
+try_future!(
+    /// Awaitable of [`AsyncGeneratorExt::try_anext`].
+    TryNext, Next
+);
+try_future!(
+    /// Awaitable of [`AsyncGeneratorExt::try_asend`].
+    TrySend, ASend
+);
 
 /// The `Stream` of [`AsyncGeneratorExt::replies`].
 #[must_use = "streams do nothing unless polled"]

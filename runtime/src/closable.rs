@@ -284,14 +284,9 @@ impl<G: AsyncGenerator> Shared<G> {
         command: &mut Option<Command<G::Send, G::Error>>,
     ) -> Poll<GenReply<G>> {
         if self.handle_closing.load(Ordering::Acquire) {
-            return match command.take() {
-                Some(command) => Poll::Ready(Err(Error::RuntimeError(
-                    RuntimeError::AlreadyRunning(refused(command)),
-                ))),
-                None => Poll::Ready(Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
-                    Rejected::Close,
-                )))),
-            };
+            // A continuation is refused too: the step in flight is the
+            // handle's close.
+            return refuse(command.take().map_or(Rejected::Close, refused));
         }
         self.poll_locked(cx, command)
     }
@@ -311,9 +306,7 @@ impl<G: AsyncGenerator> Shared<G> {
         match polled {
             Some(poll) => poll,
             None => match command.take() {
-                Some(command) => Poll::Ready(Err(Error::RuntimeError(
-                    RuntimeError::AlreadyRunning(refused(command)),
-                ))),
+                Some(command) => refuse(refused(command)),
                 None => {
                     // The other poll is a moment away from letting go.
                     cx.waker().wake_by_ref();
@@ -322,6 +315,13 @@ impl<G: AsyncGenerator> Shared<G> {
             },
         }
     }
+}
+
+/// A call refused as "already running", its value handed back.
+fn refuse<T, R, S, E>(rejected: Rejected<S, E>) -> Poll<Result<T, Error<R, E, S>>> {
+    Poll::Ready(Err(Error::RuntimeError(RuntimeError::AlreadyRunning(
+        rejected,
+    ))))
 }
 
 /// The value of a refused call, to hand back (an `anext`'s default value
