@@ -226,7 +226,7 @@ pub use agen_macros::async_generator;
 #[macro_export]
 macro_rules! async_gen {
     ($($tokens:tt)*) => {
-        $crate::__private::async_gen!(crate = $crate, $($tokens)*)
+        $crate::async_gen_expand!(crate = $crate, $($tokens)*)
     };
 }
 pub use agen_runtime::aclosing;
@@ -234,6 +234,9 @@ pub use agen_runtime::{
     AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError, GenState, GeneratorOutput,
     Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
 };
+/// futures-core's stream traits, which every generator implements:
+/// re-exported so that a signature can name them without another dependency.
+pub use futures_core::{FusedStream, Stream};
 
 /// The awaitables and streams that [`AsyncGeneratorExt`]'s calls return,
 /// and what `athrow` accepts. You rarely name them.
@@ -479,122 +482,21 @@ macro_rules! co {
     };
 }
 
+/// The runtime crate. Generated code and the compiler's messages about it
+/// name its `expansion` module (`agen::agen_runtime::expansion::AsyncGen` is
+/// the type a generator fn returns); an implementation detail, without
+/// semver guarantees.
+#[doc(hidden)]
+pub use agen_runtime;
+
+/// `async_gen!`'s expander, which `async_gen!` calls with `crate = $crate`.
+#[doc(hidden)]
+pub use agen_macros::async_gen as async_gen_expand;
+
+/// What the macros expand to; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use agen_macros::async_gen;
-    pub use agen_runtime::__private::{
-        AsyncGen, GenDelegate, SameDelegate, StreamDelegate, handle,
-    };
+    pub use agen_runtime::expansion::*;
     pub use agen_runtime::{GeneratorOutput, Value};
     pub use core::pin::Pin;
-    pub use futures_core::stream::FusedStream;
-
-    use agen_runtime::{Fallible, NoStopCheck, StopCheck, StopIterationLike};
-
-    /// The send type of a generator: `anext` and the `Stream` view resume
-    /// the body with `S::default()`.
-    #[diagnostic::on_unimplemented(
-        message = "the send type `{Self}` must implement `Default`",
-        label = "`anext()` and the `Stream` view resume with `{Self}::default()`",
-        note = "derive or implement `Default` for `{Self}`, or send `Option<{Self}>` (`None` is its default)"
-    )]
-    pub trait SendType {}
-    impl<T: Default> SendType for T {}
-
-    /// Checked where the user writes `send = S`.
-    #[inline(always)]
-    pub fn send_type_has_default<S: SendType>() {}
-    use core::marker::PhantomData;
-
-    /// Projects `Result<T, E>` (through any alias) to its parts.
-    pub trait ResultParts {
-        type Ok;
-        type Err;
-    }
-    impl<T, E> ResultParts for Result<T, E> {
-        type Ok = T;
-        type Err = E;
-    }
-
-    /// Autoref-specialization tag for `yield_from_!`: the inner `T` and the
-    /// outer's yield, send and error types. A generator of exactly those types
-    /// gets the fast path, any other generator full forwarding, any other
-    /// `Stream` is polled for items.
-    #[allow(clippy::type_complexity)]
-    pub struct Tag<T, Y, S, E>(PhantomData<fn() -> (T, Y, S, E)>);
-    pub fn tag<T, Y, S, E>(_: &T, _: &agen_runtime::Yielder<'_, Y, S, E>) -> Tag<T, Y, S, E> {
-        Tag(PhantomData)
-    }
-    pub trait ViaSame<T: GeneratorOutput<Send: Default>> {
-        fn __agen_delegate(&self, inner: T) -> SameDelegate<T>;
-    }
-    impl<T, Y, S, E> ViaSame<T> for &&Tag<T, Y, S, E>
-    where
-        T: GeneratorOutput<Yield = Y, Send = S, Error = E>,
-        S: Default,
-    {
-        fn __agen_delegate(&self, inner: T) -> SameDelegate<T> {
-            SameDelegate::new(inner)
-        }
-    }
-    pub trait ViaGenerator<T> {
-        fn __agen_delegate(&self, inner: T) -> GenDelegate<T>;
-    }
-    impl<T: GeneratorOutput, Y, S, E> ViaGenerator<T> for &Tag<T, Y, S, E> {
-        fn __agen_delegate(&self, inner: T) -> GenDelegate<T> {
-            GenDelegate::new(inner)
-        }
-    }
-    pub trait ViaStream<T, Y> {
-        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>
-        where
-            T: DelegateTarget<Y>;
-    }
-    // The last tier matches anything, so that what is neither a generator nor
-    // a Stream gets `DelegateTarget`'s message instead of a list of bounds.
-    impl<T, Y, S, E> ViaStream<T, Y> for Tag<T, Y, S, E> {
-        fn __agen_delegate(&self, inner: T) -> StreamDelegate<T>
-        where
-            T: DelegateTarget<Y>,
-        {
-            StreamDelegate::new(inner)
-        }
-    }
-    /// What `yield_from_!` can delegate to (besides a generator).
-    #[diagnostic::on_unimplemented(
-        message = "`yield_from_!` cannot delegate to `{Self}`: it is neither an agen generator nor a `Stream` of `{Y}`",
-        label = "not a generator or a `Stream<Item = {Y}>`",
-        note = "delegate to an `#[async_generator]` fn's value, an `async_gen!`, a `BoxAsyncGenerator`, or any `Stream<Item = {Y}>`; for an iterator, write `futures::stream::iter(..)`"
-    )]
-    pub trait DelegateTarget<Y> {}
-    impl<T: futures_core::Stream<Item = Y>, Y> DelegateTarget<Y> for T {}
-
-    /// Autoref-specialization probe for the PEP 479 policy of `E`.
-    pub struct Probe<E>(PhantomData<fn() -> E>);
-    impl<E> Default for Probe<E> {
-        fn default() -> Self {
-            Self::new()
-        }
-    }
-    impl<E> Probe<E> {
-        pub const fn new() -> Self {
-            Probe(PhantomData)
-        }
-    }
-    pub trait ViaStopCheck {
-        fn __agen_kind(&self) -> Fallible<StopCheck>;
-    }
-    impl<E: StopIterationLike> ViaStopCheck for &Probe<E> {
-        fn __agen_kind(&self) -> Fallible<StopCheck> {
-            Fallible::new()
-        }
-    }
-    pub trait ViaNoStopCheck {
-        fn __agen_kind(&self) -> Fallible<NoStopCheck>;
-    }
-    impl<E> ViaNoStopCheck for Probe<E> {
-        fn __agen_kind(&self) -> Fallible<NoStopCheck> {
-            Fallible::new()
-        }
-    }
 }

@@ -206,7 +206,7 @@ pub fn function(args: &Args, mut item: ItemFn) -> TokenStream {
     let impl_token = quote_spanned!(Span::mixed_site()=> impl);
     let signature_ty: Type = syn::parse2(quote_spanned! {ret_span=>
         #impl_token #krate::AsyncGenerator<Yield = #yield_ty, Send = #send_ty, Return = #ret_ty, Error = #err_ty>
-            + #krate::__private::FusedStream<Item = #item_ty>
+            + #krate::FusedStream<Item = #item_ty>
             + #krate::__private::GeneratorOutput<Output = #written>
     })
     .unwrap_or_else(|_| syn::parse_quote!(()));

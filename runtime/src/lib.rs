@@ -21,7 +21,7 @@
 //! 8. `handoff`: how a body gets its handle, at its first poll;
 //! 9. `generator`: the state machine;
 //! 10. `stream`: its `Stream` view;
-//! 11. `boxed`, `aclosing`;
+//! 11. `boxed`, `aclosing`, `expansion` (what the macros expand to);
 //! 12. `closable`: the shared cell of an owned generator, and cleanup errors;
 //! 13. `hooks`: the hooks, their scope, orphans; 14. `registry`: an event
 //!     loop's bookkeeping; 15. `finalize`: the owned forms. All built on the
@@ -128,10 +128,4 @@ pub mod finalization {
     pub use crate::registry::{Cleanup, LocalCleanup, LocalGuard, LocalRegistry, Registry, Scoped};
 }
 
-/// What the macros expand to. Not public API: no semver guarantees.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::delegate::{GenDelegate, SameDelegate, StreamDelegate};
-    pub use crate::generator::AsyncGen;
-    pub use crate::handoff::handle;
-}
+pub mod expansion;

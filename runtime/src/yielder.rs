@@ -130,7 +130,7 @@ impl<Y, S, E> Yielder<'_, Y, S, E> {
         }
     }
 
-    /// Delegates to `delegate` (one of the adapters in `agen::__private`,
+    /// Delegates to `delegate` (one of the adapters in `agen_runtime::expansion`,
     /// which `yield_from_!` picks for you) until it finishes; resolves to its
     /// outcome.
     #[inline]

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["handoff"],
     &["generator"],
     &["stream"],
-    &["boxed", "aclosing"],
+    &["boxed", "aclosing", "expansion"],
     &["closable"],
     &["hooks"],
     &["registry"],
