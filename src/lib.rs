@@ -1,7 +1,7 @@
 //! # agen: Python-grade async generators for Rust
 //!
 //! Write an `async fn` whose body yields; get a value that is a
-//! [`Stream`](futures_core::Stream) *and* speaks Python's async generator
+//! [`Stream`] *and* speaks Python's async generator
 //! protocol (PEP 525): [`anext`](AsyncGeneratorExt::anext),
 //! [`asend`](AsyncGeneratorExt::asend), [`athrow`](AsyncGeneratorExt::athrow),
 //! [`aclose`](AsyncGeneratorExt::aclose) and [`state`](AsyncGenerator::state).
@@ -170,6 +170,16 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
+/// Turns an `async fn` whose body uses [`yield_!`] into an async generator:
+/// the function returns a value that is both a `Stream` of the yielded items
+/// and an [`AsyncGenerator`] (`anext`, `asend`, `athrow`, `aclose`, `state`).
+///
+/// Arguments: `yield = Y` (required), `send = S` (what `asend` takes and
+/// `yield_!` evaluates to; default `()`), and `crate = path` for a crate that
+/// re-exports agen under another name. The body may also use
+/// [`yield_catch_!`], [`raise_!`], [`yield_from_!`], [`yield_from_catch_!`]
+/// and [`co!`].
+///
 /// # Examples
 ///
 /// On a free `async fn`, a method, or a trait-impl method; the written return

@@ -45,7 +45,7 @@ use std::vec::Vec;
 use tokio::runtime::{Handle, Id};
 
 use crate::hooks::{
-    FinalizeError, Hooks, LocalCleanup, LocalGuard, LocalRegistry, Registry, add_context_source,
+    FinalizeError, Hooks, HooksGuard, LocalCleanup, LocalRegistry, Registry, add_context_source,
 };
 
 /// The registry of each runtime that installed one, newest last.
@@ -165,7 +165,7 @@ pub fn install_local() -> LocalFinalization {
 #[derive(Debug)]
 pub struct LocalFinalization {
     registry: Rc<LocalRegistry>,
-    _guard: LocalGuard,
+    _guard: HooksGuard,
 }
 
 impl LocalFinalization {

@@ -141,7 +141,7 @@ fn a_call_during_another_poll_of_the_same_generator_is_already_running() {
     let handles: Arc<Mutex<Vec<agen::hooks::GenHandle>>> = Default::default();
     let h = handles.clone();
     let _scope = enter(Hooks {
-        firstiter: Some(Arc::new(move |r| h.lock().unwrap().push(r.handle()))),
+        firstiter: Some(Arc::new(move |r| h.lock().unwrap().push(r.clone()))),
         finalizer: None,
     });
     let seen = Log::default();
@@ -169,7 +169,7 @@ fn the_owners_call_while_a_handles_close_is_in_flight_is_refused_with_its_value(
     let handles: Arc<Mutex<Vec<agen::hooks::GenHandle>>> = Default::default();
     let h = handles.clone();
     let _scope = enter(Hooks {
-        firstiter: Some(Arc::new(move |r| h.lock().unwrap().push(r.handle()))),
+        firstiter: Some(Arc::new(move |r| h.lock().unwrap().push(r.clone()))),
         finalizer: None,
     });
     let log = Log::default();

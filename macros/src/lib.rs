@@ -15,9 +15,9 @@ use proc_macro::TokenStream;
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
 
-/// Turns an `async fn` whose body uses `yield_!` into an async generator.
-///
-/// See the `agen` crate documentation.
+// Documented where `agen` re-exports it: rustdoc appends an original's docs
+// to the re-export's, so docs here would be repeated under agen's.
+#[allow(missing_docs)]
 #[proc_macro_attribute]
 pub fn async_generator(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(args.into(), item.into()).into()
@@ -87,9 +87,8 @@ fn attribute(
     }
 }
 
-/// An inline async generator: `async_gen!(yield = Y, send = S, return = R => { body })`.
-///
-/// See the `agen` crate documentation.
+// Documented at agen's `async_gen!`, which calls it with `crate = $crate`.
+#[allow(missing_docs)]
 #[proc_macro]
 pub fn async_gen(input: TokenStream) -> TokenStream {
     expression(input.into()).into()

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::closable::{Closable, Name, Shared};
-use crate::hooks::{FinalizerHook, Orphan, Registration, current};
+use crate::hooks::{FinalizerHook, GenHandle, Orphan, current};
 use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::registry::{LocalBinding, LocalRegistry};
 use crate::state::GenState;
@@ -39,7 +39,7 @@ where
         let hooks = current();
         if let Some(firstiter) = hooks.firstiter {
             let target: Arc<dyn Closable + Send + Sync> = shared.clone();
-            firstiter(&Registration {
+            firstiter(&GenHandle {
                 target: Arc::downgrade(&target),
                 name: shared.name().clone(),
             });

@@ -111,8 +111,8 @@ where
     /// # Safety
     ///
     /// `body`'s first `.await` must be
-    /// [`handle::<Y, S, E>()`](crate::expansion::handle), before it does
-    /// anything else, and the [`Co`] that resolves to points into this
+    /// [`handle::<Y, S, E>()`](crate::handoff::handle), before it does
+    /// anything else, and the `Co` that resolves to points into this
     /// generator: it must not outlive `body`, nor be used outside `body`'s
     /// polls and drop. The `#[async_generator]` and `async_gen!` macros
     /// guarantee both: the handle is awaited first and kept in a binding

@@ -94,7 +94,7 @@ pub(crate) fn poll_first<Y, S, E, Fut: Future>(
 ///
 /// # Safety
 /// Only the first `.await` of a body future given to
-/// [`AsyncGen::new`](crate::expansion::AsyncGen::new) with the same `Y`, `S`
+/// `AsyncGen::new` with the same `Y`, `S`
 /// and `E`, and the handle must then stay in that body (the constructor's
 /// contract).
 #[inline(always)]

@@ -15,7 +15,7 @@ use crate::closable::{Closable, FinalizeError, FinalizeErrorKind, Name};
 use crate::state::GenState;
 
 /// Called when a finalizable generator starts iterating.
-pub type FirstIterHook = Arc<dyn Fn(&Registration) + Send + Sync>;
+pub type FirstIterHook = Arc<dyn Fn(&GenHandle) + Send + Sync>;
 /// Called with an unfinished generator that is being dropped.
 pub type FinalizerHook = Arc<dyn Fn(Orphan) + Send + Sync>;
 
@@ -66,20 +66,34 @@ static SOURCES: RwLock<Vec<ContextSource>> = RwLock::new(Vec::new());
 /// ```
 pub fn enter(hooks: Hooks) -> HooksGuard {
     ENTERED.with(|entered| entered.borrow_mut().push(hooks));
-    HooksGuard {
-        _not_send: PhantomData,
-    }
+    HooksGuard::new(|| {
+        ENTERED.with(|entered| entered.borrow_mut().pop());
+    })
 }
 
-/// Keeps hooks [`enter`]ed on this thread; dropping it leaves the scope.
+/// Keeps hooks [`enter`]ed on this thread (or a registry entered);
+/// dropping it leaves the scope. Guards are dropped in reverse order of
+/// entering, as the scopes nest.
 #[must_use = "the hooks are left when the guard is dropped"]
 pub struct HooksGuard {
+    leave: fn(),
     _not_send: PhantomData<*const ()>,
+}
+
+impl HooksGuard {
+    /// A guard that calls `leave` (which pops a thread's scope stack) when
+    /// dropped.
+    pub(crate) fn new(leave: fn()) -> Self {
+        HooksGuard {
+            leave,
+            _not_send: PhantomData,
+        }
+    }
 }
 
 impl Drop for HooksGuard {
     fn drop(&mut self) {
-        ENTERED.with(|entered| entered.borrow_mut().pop());
+        (self.leave)();
     }
 }
 
@@ -119,32 +133,13 @@ pub fn current() -> Hooks {
         .unwrap_or_default()
 }
 
-/// What `firstiter` receives: the generator's name and a weak handle a
-/// registry can keep to close the generator later, if it is still alive.
-pub struct Registration {
-    pub(crate) target: Weak<dyn Closable + Send + Sync>,
-    pub(crate) name: Name,
-}
-
-impl Registration {
-    /// The generator's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-    /// A handle that does not keep the generator alive.
-    pub fn handle(&self) -> GenHandle {
-        GenHandle {
-            target: self.target.clone(),
-            name: self.name.clone(),
-        }
-    }
-}
-
-/// A weak handle to a finalizable generator (what `loop._asyncgens` holds).
+/// A weak handle to a finalizable generator: what `firstiter` receives, and
+/// what a registry keeps (`loop._asyncgens`) to close the generator later if
+/// it is still alive. Clone it to keep it.
 #[derive(Clone)]
 pub struct GenHandle {
     pub(crate) target: Weak<dyn Closable + Send + Sync>,
-    name: Name,
+    pub(crate) name: Name,
 }
 
 impl GenHandle {

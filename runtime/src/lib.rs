@@ -123,9 +123,9 @@ pub mod finalization {
     pub use crate::finalize::{Finalizable, LocalFinalizable};
     pub use crate::hooks::{
         ACloseOrphan, ContextSource, FinalizerHook, FirstIterHook, GenHandle, Hooks, HooksGuard,
-        Orphan, Registration, add_context_source, current, enter,
+        Orphan, add_context_source, current, enter,
     };
-    pub use crate::registry::{Cleanup, LocalCleanup, LocalGuard, LocalRegistry, Registry, Scoped};
+    pub use crate::registry::{Cleanup, LocalCleanup, LocalRegistry, Registry, Scoped};
 }
 
 pub mod expansion;

@@ -7,7 +7,6 @@ use std::boxed::Box;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::{Pin, pin};
 use std::rc::{Rc, Weak as RcWeak};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -15,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use std::vec::Vec;
 
 use crate::closable::{Closable, FinalizeError, FinalizeErrorKind, Name};
-use crate::hooks::{AClose, Hooks, HooksGuard, Orphan, Registration, enter};
+use crate::hooks::{AClose, GenHandle, Hooks, HooksGuard, Orphan, enter};
 use crate::state::GenState;
 
 /// What a registry remembers, for the `Send` and the local flavour alike.
@@ -362,7 +361,7 @@ impl Registry {
                 core: Core::new(),
                 spawn: Box::new(spawn),
                 hooks: Hooks {
-                    firstiter: Some(Arc::new(move |registration: &Registration| {
+                    firstiter: Some(Arc::new(move |registration: &GenHandle| {
                         if let Some(registry) = on_first.upgrade() {
                             registry.core.register(registration.target.clone());
                         }
@@ -501,11 +500,13 @@ impl LocalRegistry {
 
     /// Makes this the local registry generators first called on this thread
     /// bind, until the guard is dropped.
-    pub fn enter(self: &Rc<Self>) -> LocalGuard {
+    pub fn enter(self: &Rc<Self>) -> HooksGuard {
         LOCAL.with(|local| local.borrow_mut().push(self.clone()));
-        LocalGuard {
-            _not_send: PhantomData,
-        }
+        HooksGuard::new(|| {
+            // Popped outside the borrow: dropping the registry can run code.
+            let left = LOCAL.with(|local| local.borrow_mut().pop());
+            drop(left);
+        })
     }
 
     /// The local registry entered on this thread, if any.
@@ -527,26 +528,6 @@ impl LocalRegistry {
 impl fmt::Debug for LocalRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("LocalRegistry")
-    }
-}
-
-/// Keeps a [`LocalRegistry`] entered on this thread.
-#[must_use = "the registry is left when the guard is dropped"]
-pub struct LocalGuard {
-    _not_send: PhantomData<*const ()>,
-}
-
-impl Drop for LocalGuard {
-    fn drop(&mut self) {
-        // Popped outside the borrow: dropping the registry can run code.
-        let left = LOCAL.with(|local| local.borrow_mut().pop());
-        drop(left);
-    }
-}
-
-impl fmt::Debug for LocalGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("LocalGuard")
     }
 }
 

@@ -32,8 +32,8 @@ use std::task::{Context, Poll, Waker};
 use std::cell::RefCell;
 
 use agen::hooks::{
-    ACloseOrphan, Cleanup, FinalizeError, FinalizeErrorKind, Hooks, HooksGuard, Orphan,
-    Registration, Registry, enter,
+    ACloseOrphan, Cleanup, FinalizeError, FinalizeErrorKind, GenHandle, Hooks, HooksGuard, Orphan,
+    Registry, enter,
 };
 
 use crate::interp::Trace;
@@ -85,7 +85,7 @@ impl Finalization {
             // Watch the loop's firstiter register the generator under test.
             if let Some(register) = hooks.firstiter.take() {
                 let seen = Arc::clone(&main_registered);
-                hooks.firstiter = Some(Arc::new(move |registration: &Registration| {
+                hooks.firstiter = Some(Arc::new(move |registration: &GenHandle| {
                     if registration.name() == "main" {
                         seen.store(true, Ordering::Relaxed);
                     }
@@ -122,7 +122,7 @@ impl Finalization {
     pub fn install(&self, firstiter: bool, finalizer: FinalizerHook) {
         let trace = self.trace.clone();
         let firstiter = firstiter.then(|| {
-            Arc::new(move |registration: &Registration| {
+            Arc::new(move |registration: &GenHandle| {
                 trace.push(format!("hook firstiter {}", registration.name()));
             }) as agen::hooks::FirstIterHook
         });
