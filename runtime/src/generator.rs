@@ -7,7 +7,7 @@ use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::chain::{FastStep, Link, StepperPtr};
+use crate::chain::{FastStep, HotEntry, Link, StepperPtr};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::handoff;
 use crate::output::BodyOutput;
@@ -15,6 +15,7 @@ use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::slot::{Cell, Slot};
 use crate::state::GenState;
 use crate::step::{Command, Continue, Internal, Reply, StepKind};
+use core::ptr::NonNull;
 
 /// An async generator: the value an `#[async_generator]` function returns.
 ///
@@ -520,8 +521,13 @@ where
         // SAFETY: see above.
         match unsafe { leaf.step(cx, command) } {
             Poll::Pending => ChainNext::Pending,
-            Poll::Ready(FastStep::Yielded { value, deeper }) => {
-                if deeper && !self.driven {
+            Poll::Ready(FastStep::Yielded(value)) => {
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::Delegating(top)) };
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::YieldedDeeper(value)) => {
+                if !self.driven {
                     // SAFETY: see above; the step grew the chain below `leaf`.
                     let deepest = unsafe { leaf.deepest() };
                     // SAFETY: see above.
@@ -703,10 +709,61 @@ where
         (top, leaf): CachedChain<Y, S, E>,
         input: S,
     ) -> ChainNext<Y> {
-        let mut command = Some(Command::Next(input));
         self.unwind_guarded(Self::close_chain_after_panic, |this| {
-            this.step_leaf(cx, top, leaf, &mut command)
+            // Every stepper call here: `top` is our slot's registration and
+            // `leaf` the deepest active stepper below it, cached since the
+            // chain last changed; both stay valid while our body is parked
+            // in its delegation (chain.rs).
+            // SAFETY: see above.
+            let step = match unsafe { leaf.hot() } {
+                // SAFETY: see above; the entry is `leaf`'s.
+                Some(hot) => unsafe { hot.step(cx, input, leaf) },
+                // SAFETY: see above.
+                None => unsafe { leaf.step(cx, &mut Some(Command::Next(input))) },
+            };
+            match step {
+                // The slot still holds the registration (`Delegating`): no
+                // body code ran, and the step is over.
+                Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
+                step => this.after_leaf_step(top, leaf, step),
+            }
         })
+    }
+
+    /// [`chain_next`](Self::chain_next)'s step did not simply yield: the
+    /// chain's bookkeeping, as in [`step_leaf`](Self::step_leaf).
+    #[cold]
+    #[inline(never)]
+    fn after_leaf_step(
+        &mut self,
+        top: StepperPtr<Y, S, E>,
+        leaf: StepperPtr<Y, S, E>,
+        step: Poll<FastStep<Y>>,
+    ) -> ChainNext<Y> {
+        match step {
+            Poll::Pending => {
+                // The step is in flight.
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+                ChainNext::Pending
+            }
+            Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
+            Poll::Ready(FastStep::YieldedDeeper(value)) => {
+                // SAFETY: as in `chain_next`; the step grew the chain below
+                // `leaf`.
+                let deepest = unsafe { leaf.deepest() };
+                // SAFETY: as in `chain_next`.
+                unsafe { top.cache() }.set(deepest);
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::Done) => {
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+                // SAFETY: as in `chain_next`.
+                unsafe { top.cache() }.set(None);
+                ChainNext::Continue
+            }
+        }
     }
 
     /// After [`chain_next`](Self::chain_next) finished a delegation: the
@@ -720,11 +777,64 @@ where
         self.poll_chain(cx, Some(Command::Continue(Continue(StepKind::Next))))
     }
 
+    /// This generator's hot entry (`__hot`): one step of the inner of the
+    /// stepper `leaf`, resumed by the chain's root with `input`. Parked at a
+    /// plain yield, the step runs here and a yield is answered in place
+    /// (the hot path, as in `poll_resume`); any other outcome is handed to
+    /// `leaf` to finish, and any other state takes the stepper's general
+    /// step.
+    ///
+    /// # Safety
+    /// `data` points to this generator, pinned, and nothing else uses it
+    /// during the call; `leaf` is the registration of the stepper whose
+    /// inner it is, valid and unused by anyone else during the call.
+    unsafe fn hot_step(
+        data: NonNull<()>,
+        cx: &mut Context<'_>,
+        input: S,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract.
+        let this = unsafe { &mut *data.cast::<Self>().as_ptr() };
+        if !this.is_suspended() {
+            // SAFETY: the caller's contract; `this` is not used again.
+            return unsafe { leaf.step(cx, &mut Some(Command::Next(input))) };
+        }
+        // SAFETY: checked `Suspended`; pinned (caller).
+        match unsafe { this.resume_hot(cx, input) } {
+            Hot::Yielded(value) => Poll::Ready(FastStep::Yielded(value)),
+            hot => {
+                let mut reply = Some(this.answer_cold(cx, hot));
+                // SAFETY: the caller's contract; `reply` holds a reply of
+                // this generator's types, which `leaf`'s inner has.
+                unsafe { leaf.finish(NonNull::from(&mut reply).cast()) }
+            }
+        }
+    }
+
+    /// [`answer`](Self::answer) for what is not a yield.
+    #[cold]
+    #[inline(never)]
+    fn answer_cold(
+        &mut self,
+        cx: &mut Context<'_>,
+        hot: Hot<Y, Fut::Output>,
+    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
+        self.answer(cx, hot)
+    }
+
     /// Parked at a plain yield: the hot path applies.
     #[inline(always)]
     pub(crate) fn is_suspended(&self) -> bool {
         // SAFETY: no body code runs (`&self` excludes a poll).
         unsafe { self.slot.peek(|c| matches!(c, Cell::Suspended)) }
+    }
+
+    /// Parked in a delegation, the chain suspended at a yield.
+    #[inline(always)]
+    pub(crate) fn is_delegating(&self) -> bool {
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe { self.slot.peek(|c| matches!(c, Cell::Delegating(_))) }
     }
 
     /// Not started: [`start_hot`](Self::start_hot) applies.
@@ -901,6 +1011,16 @@ where
     #[inline]
     fn __link_mut(self: Pin<&mut Self>, _: Internal) -> Option<Pin<&mut dyn Link<Y, S, E>>> {
         Some(self)
+    }
+
+    #[inline]
+    fn __hot(self: Pin<&mut Self>, _: Internal) -> Option<HotEntry<Y, S, E, Self::Return>> {
+        // Only the address is taken; the generator stays pinned.
+        // SAFETY: as above.
+        let data = NonNull::from(unsafe { self.get_unchecked_mut() }).cast();
+        // SAFETY: `hot_step` is made for this type at `data`, and hands
+        // `finish` replies of this generator's types.
+        Some(unsafe { HotEntry::new(data, Self::hot_step) })
     }
 }
 

@@ -60,8 +60,49 @@ where
     }
 }
 
-/// `poll_next` off the hot path: the first item (started without the
-/// detour through the full reply), or any other state.
+/// `poll_next` of a generator parked in a delegation: a root whose deepest
+/// stepper is cached resumes that stepper's inner with one indirect call.
+#[inline(never)]
+fn poll_next_chain<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    let Some(chain) = this.parked_root_leaf() else {
+        return poll_next_cold(this, cx);
+    };
+    match this.chain_next(cx, chain, S::default()) {
+        ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        other => chain_item_cold(this, cx, other),
+    }
+}
+
+/// A chain step that did not yield, as a `Stream` item.
+#[cold]
+#[inline(never)]
+fn chain_item_cold<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+    step: ChainNext<Y>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    match step {
+        ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        ChainNext::Pending => Poll::Pending,
+        ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
+    }
+}
+
+/// `poll_next` off the hot path: the first item, a chain step, or any
+/// other state. Only dispatches (each case is its own function, with its
+/// own frame), so that the two common cases pay for no other's.
 #[inline(never)]
 fn poll_next_cold<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -73,17 +114,42 @@ where
     Fut::Output: BodyOutput<K, Error = E>,
 {
     if this.is_created() {
-        // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
-        let hot = unsafe { this.start_hot(cx) };
-        return item_of_hot(this, cx, hot);
+        poll_next_start(this, cx)
+    } else if this.is_delegating() {
+        poll_next_chain(this, cx)
+    } else {
+        poll_next_slow(this, cx)
     }
-    if let Some(chain) = this.parked_root_leaf() {
-        return match this.chain_next(cx, chain, S::default()) {
-            ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            ChainNext::Pending => Poll::Pending,
-            ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
-        };
-    }
+}
+
+/// The first item, started without the detour through the full reply.
+#[inline(never)]
+fn poll_next_start<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    // SAFETY: only called for `Created`; pinned (`poll_next` came through a
+    // pin).
+    let hot = unsafe { this.start_hot(cx) };
+    item_of_hot(this, cx, hot)
+}
+
+/// Any other state: the general path.
+#[inline(never)]
+fn poll_next_slow<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
     item_of::<Y, Fut::Output, K, _, _>(this.poll_item_slow(cx))
 }
 
