@@ -80,7 +80,8 @@ pub(crate) enum Hot<Y, O> {
 /// A root's registration and the deepest stepper it has cached.
 pub(crate) type CachedChain<Y, S, E> = (StepperPtr<Y, S, E>, StepperPtr<Y, S, E>);
 
-/// What [`AsyncGen::chain_next`] saw.
+/// What [`AsyncGen::chain_next`] saw, once [`AsyncGen::after_chain_next`]
+/// did the chain's bookkeeping.
 pub(crate) enum ChainNext<Y> {
     /// The deepest generator yielded.
     Yielded(Y),
@@ -661,9 +662,12 @@ where
         match (command.take(), self.parked_root_leaf()) {
             (Some(Command::Next(s) | Command::Send(s)), Some(chain)) => {
                 match self.chain_next(cx, chain, s) {
-                    ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
-                    ChainNext::Pending => Poll::Pending,
-                    ChainNext::Continue => self.chain_continue(cx),
+                    Poll::Ready(FastStep::Yielded(y)) => Poll::Ready(Ok(Some(y))),
+                    step => match self.after_chain_next(step) {
+                        ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
+                        ChainNext::Pending => Poll::Pending,
+                        ChainNext::Continue => self.chain_continue(cx),
+                    },
                 }
             }
             (Some(command), _) => self.poll_command(cx, command),
@@ -706,40 +710,36 @@ where
     pub(crate) fn chain_next(
         &mut self,
         cx: &mut Context<'_>,
-        (top, leaf): CachedChain<Y, S, E>,
+        (_, leaf): CachedChain<Y, S, E>,
         input: S,
-    ) -> ChainNext<Y> {
-        self.unwind_guarded(Self::close_chain_after_panic, |this| {
-            // Every stepper call here: `top` is our slot's registration and
-            // `leaf` the deepest active stepper below it, cached since the
-            // chain last changed; both stay valid while our body is parked
-            // in its delegation (chain.rs).
+    ) -> Poll<FastStep<Y>> {
+        self.unwind_guarded(Self::close_chain_after_panic, |_| {
+            // Every stepper call here: `leaf` is the deepest active stepper
+            // below our registration, cached since the chain last changed;
+            // it stays valid while our body is parked in its delegation
+            // (chain.rs). The slot still holds the registration
+            // (`Delegating`): no body code of ours runs during the step.
             // SAFETY: see above.
-            let step = match unsafe { leaf.hot() } {
+            match unsafe { leaf.hot() } {
                 // SAFETY: see above; the entry is `leaf`'s.
                 Some(hot) => unsafe { hot.step(cx, input, leaf) },
                 // SAFETY: see above.
                 None => unsafe { leaf.step(cx, &mut Some(Command::Next(input))) },
-            };
-            match step {
-                // The slot still holds the registration (`Delegating`): no
-                // body code ran, and the step is over.
-                Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
-                step => this.after_leaf_step(top, leaf, step),
             }
         })
     }
 
-    /// [`chain_next`](Self::chain_next)'s step did not simply yield: the
-    /// chain's bookkeeping, as in [`step_leaf`](Self::step_leaf).
+    /// [`chain_next`](Self::chain_next)'s step did not simply yield
+    /// (`FastStep::Yielded` needs nothing more): the chain's bookkeeping, as
+    /// in [`step_leaf`](Self::step_leaf). The chain is read again: nothing
+    /// but this generator changes its registration or cache, and it did not
+    /// during the step.
     #[cold]
     #[inline(never)]
-    fn after_leaf_step(
-        &mut self,
-        top: StepperPtr<Y, S, E>,
-        leaf: StepperPtr<Y, S, E>,
-        step: Poll<FastStep<Y>>,
-    ) -> ChainNext<Y> {
+    pub(crate) fn after_chain_next(&mut self, step: Poll<FastStep<Y>>) -> ChainNext<Y> {
+        let (top, leaf) = self
+            .parked_root_leaf()
+            .expect("the chain was read before the step");
         match step {
             Poll::Pending => {
                 // The step is in flight.
@@ -749,17 +749,18 @@ where
             }
             Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
             Poll::Ready(FastStep::YieldedDeeper(value)) => {
-                // SAFETY: as in `chain_next`; the step grew the chain below
-                // `leaf`.
+                // The registration and every one below it stay valid while
+                // our body is parked in its delegation (chain.rs).
+                // SAFETY: see above; the step grew the chain below `leaf`.
                 let deepest = unsafe { leaf.deepest() };
-                // SAFETY: as in `chain_next`.
+                // SAFETY: see above.
                 unsafe { top.cache() }.set(deepest);
                 ChainNext::Yielded(value)
             }
             Poll::Ready(FastStep::Done) => {
                 // SAFETY: no body code runs; a registration has no payload.
                 unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-                // SAFETY: as in `chain_next`.
+                // SAFETY: as above.
                 unsafe { top.cache() }.set(None);
                 ChainNext::Continue
             }
@@ -798,29 +799,49 @@ where
         let this = unsafe { &mut *data.cast::<Self>().as_ptr() };
         if !this.is_suspended() {
             // SAFETY: the caller's contract; `this` is not used again.
-            return unsafe { leaf.step(cx, &mut Some(Command::Next(input))) };
+            return unsafe { Self::hot_decline(cx, input, leaf) };
         }
         // SAFETY: checked `Suspended`; pinned (caller).
         match unsafe { this.resume_hot(cx, input) } {
             Hot::Yielded(value) => Poll::Ready(FastStep::Yielded(value)),
-            hot => {
-                let mut reply = Some(this.answer_cold(cx, hot));
-                // SAFETY: the caller's contract; `reply` holds a reply of
-                // this generator's types, which `leaf`'s inner has.
-                unsafe { leaf.finish(NonNull::from(&mut reply).cast()) }
-            }
+            // SAFETY: the caller's contract.
+            hot => unsafe { this.hot_finish(cx, hot, leaf) },
         }
     }
 
-    /// [`answer`](Self::answer) for what is not a yield.
+    /// [`hot_step`](Self::hot_step) of a generator not parked at a plain
+    /// yield: the stepper's general step.
+    ///
+    /// # Safety
+    /// As for [`StepperPtr::step`] on `leaf`.
     #[cold]
     #[inline(never)]
-    fn answer_cold(
+    unsafe fn hot_decline(
+        cx: &mut Context<'_>,
+        input: S,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract.
+        unsafe { leaf.step(cx, &mut Some(Command::Next(input))) }
+    }
+
+    /// [`hot_step`](Self::hot_step)'s step ended otherwise than at a plain
+    /// yield: answered as a call, and the reply handed to the stepper.
+    ///
+    /// # Safety
+    /// As for [`hot_step`](Self::hot_step), `self` being its generator.
+    #[cold]
+    #[inline(never)]
+    unsafe fn hot_finish(
         &mut self,
         cx: &mut Context<'_>,
         hot: Hot<Y, Fut::Output>,
-    ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        self.answer(cx, hot)
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        let mut reply = Some(self.answer(cx, hot));
+        // SAFETY: the caller's contract; `reply` holds a reply of this
+        // generator's types, which `leaf`'s inner has.
+        unsafe { leaf.finish(NonNull::from(&mut reply).cast()) }
     }
 
     /// Parked at a plain yield: the hot path applies.

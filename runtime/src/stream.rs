@@ -9,6 +9,7 @@ use futures_core::{FusedStream, Stream};
 use crate::error::{Error, RuntimeError};
 use core::future::Future;
 
+use crate::chain::FastStep;
 use crate::generator::{AsyncGen, ChainNext, Hot};
 use crate::output::BodyOutput;
 use crate::protocol::AsyncGenerator;
@@ -76,8 +77,10 @@ where
         return poll_next_cold(this, cx);
     };
     match this.chain_next(cx, chain, S::default()) {
-        ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-        other => chain_item_cold(this, cx, other),
+        Poll::Ready(FastStep::Yielded(y)) => {
+            Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
+        }
+        step => chain_item_cold(this, cx, step),
     }
 }
 
@@ -87,13 +90,13 @@ where
 fn chain_item_cold<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
     cx: &mut Context<'_>,
-    step: ChainNext<Y>,
+    step: Poll<FastStep<Y>>,
 ) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
 where
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
-    match step {
+    match this.after_chain_next(step) {
         ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
         ChainNext::Pending => Poll::Pending,
         ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
