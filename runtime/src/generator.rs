@@ -5,6 +5,7 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use crate::chain::{FastStep, HotEntry, Link, StepperPtr};
@@ -15,7 +16,6 @@ use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::slot::{Cell, Slot};
 use crate::state::GenState;
 use crate::step::{Command, Continue, Internal, Reply, StepKind};
-use core::ptr::NonNull;
 
 /// An async generator: the value an `#[async_generator]` function returns.
 ///
@@ -1036,8 +1036,8 @@ where
 
     #[inline]
     fn __hot(self: Pin<&mut Self>, _: Internal) -> Option<HotEntry<Y, S, E, Self::Return>> {
-        // Only the address is taken; the generator stays pinned.
-        // SAFETY: as above.
+        // SAFETY: only the address is taken; nothing is moved out of the
+        // pin, and the entry's users keep the generator where it is.
         let data = NonNull::from(unsafe { self.get_unchecked_mut() }).cast();
         // SAFETY: `hot_step` is made for this type at `data`, and hands
         // `finish` replies of this generator's types.

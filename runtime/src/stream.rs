@@ -74,7 +74,9 @@ where
     Fut::Output: BodyOutput<K, Error = E>,
 {
     let Some(chain) = this.parked_root_leaf() else {
-        return poll_next_cold(this, cx);
+        // Driven, or nothing cached (yet, or any more): the general path,
+        // which walks the chain again.
+        return poll_next_slow(this, cx);
     };
     match this.chain_next(cx, chain, S::default()) {
         Poll::Ready(FastStep::Yielded(y)) => {
