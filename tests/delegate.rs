@@ -506,6 +506,83 @@ fn fast_path_survives_a_dropped_step_and_a_dropped_generator() {
     drop(h); // dropped with a cached chain
 }
 
+/// The root's cached leaf, resumed at a plain yield, starts a delegation of
+/// its own in that step (the chain grows from the leaf's hot entry), waits
+/// at a real `.await` inside the deeper level, finishes, and comes back: every
+/// transition of the root's resumption of its cached leaf, through the
+/// `Stream` view and through `anext`/`asend`.
+#[test]
+fn fast_path_leaf_grows_the_chain_waits_and_finishes() {
+    #[async_generator(yield = u32, send = u32)]
+    async fn deepest(log: Log) -> u32 {
+        let _finally = OnDrop(log.clone(), "deepest finally");
+        let a = yield_!(100);
+        sleep0().await;
+        let b = yield_!(101 + a);
+        b + 1
+    }
+    #[async_generator(yield = u32, send = u32)]
+    async fn grows(log: Log) -> u32 {
+        let _finally = OnDrop(log.clone(), "grows finally");
+        let s = yield_!(1);
+        let got = yield_from_!(deepest(log.clone()));
+        let t = yield_!(got + s);
+        sleep0().await;
+        t
+    }
+    #[async_generator(yield = u32, send = u32)]
+    async fn root(log: Log) {
+        let _finally = OnDrop(log.clone(), "root finally");
+        let r = yield_from_!(grows(log.clone()));
+        yield_!(r * 10);
+    }
+
+    // `Stream`: every item, in order, with the default sent value.
+    let log1 = log();
+    let items: Vec<u32> = block_on(pin!(root(log1.clone())).collect());
+    assert_eq!(items, [1, 100, 101, 1, 0]);
+    assert_eq!(
+        *log1.borrow(),
+        ["deepest finally", "grows finally", "root finally"]
+    );
+
+    // `anext`/`asend`: the sent values reach the level that yielded.
+    let log2 = log();
+    let mut g = pin!(root(log2.clone()));
+    block_on(async {
+        assert_eq!(g.as_mut().anext().await, Ok(1));
+        assert_eq!(g.as_mut().asend(5).await, Ok(100)); // s = 5; the chain grows
+        assert_eq!(g.as_mut().asend(7).await, Ok(108)); // a = 7, after a real wait
+        assert_eq!(g.as_mut().asend(8).await, Ok(14)); // b = 8: got = 9, + s
+        assert_eq!(g.as_mut().asend(3).await, Ok(30)); // t = 3, after a real wait
+        assert_eq!(g.state(), GenState::Suspended);
+        assert_eq!(
+            g.as_mut().anext().await,
+            Err(Error::StopAsyncIteration(Some(())))
+        );
+    });
+    assert_eq!(
+        *log2.borrow(),
+        ["deepest finally", "grows finally", "root finally"]
+    );
+
+    // Dropped while the deeper level waits in a step the root left in flight.
+    let log3 = log();
+    let mut h = Box::pin(root(log3.clone()));
+    assert_eq!(block_on(h.as_mut().anext()), Ok(1));
+    assert_eq!(block_on(h.as_mut().anext()), Ok(100));
+    {
+        let step = pin!(h.as_mut().anext());
+        assert!(support::poll_once(step).is_pending());
+    }
+    assert_eq!(h.state(), GenState::Running);
+    drop(h);
+    assert_eq!(
+        *log3.borrow(),
+        ["deepest finally", "grows finally", "root finally"]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // `athrow(GeneratorExit)` and an inner that ignores a close (PEP 380)
 // ---------------------------------------------------------------------------

@@ -313,6 +313,38 @@ fn finding5_middle_kept_by_caller_is_running_after_outer_dropped_mid_step() {
     assert_eq!(run(m.as_mut().asend(6)), Ok(2));
 }
 
+/// The outer delegates to a middle generator the caller keeps and is dropped
+/// while the chain is parked at a yield. The middle, itself parked in its
+/// delegation with nothing cached, is then driven as a `Stream` and by
+/// `anext`: it walks its chain again and delivers every item.
+#[test]
+fn middle_kept_by_caller_after_outer_dropped_at_a_yield_streams_on() {
+    use futures::StreamExt;
+    #[async_generator(yield = u32)]
+    async fn three() {
+        for i in 0..3 {
+            yield_!(i);
+        }
+    }
+    #[async_generator(yield = u32)]
+    async fn middle() {
+        yield_from_!(three());
+        yield_!(99);
+    }
+    let mut m = pin!(middle());
+    {
+        let m_ref = m.as_mut();
+        let mut outer = pin!(async_gen!(yield = u32 => {
+            yield_from_!(m_ref);
+        }));
+        assert_eq!(run(outer.as_mut().anext()), Ok(0));
+    } // the outer is dropped here, the chain parked at a yield
+    assert_eq!(m.state(), GenState::Suspended);
+    assert_eq!(run(m.as_mut().next()), Some(1));
+    assert_eq!(run(m.as_mut().anext()), Ok(2));
+    assert_eq!(run(m.as_mut().collect::<Vec<_>>()), [99]);
+}
+
 #[async_generator(yield = u32, send = u32)]
 async fn sleepy_leaf_fallible(log: Log) -> Result<(), u8> {
     let _g = Guard(log, "leaf");

@@ -7,7 +7,7 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
-use crate::chain::{Link, StepperPtr};
+use crate::chain::{HotEntry, Link, StepperPtr};
 use crate::output::{BodyOutput, Fallible, Value};
 use crate::protocol::{AsyncGenerator, GeneratorOutput};
 use crate::state::GenState;
@@ -97,6 +97,11 @@ macro_rules! boxed_generator {
             #[inline]
             fn __link_mut(self: Pin<&mut Self>, token: Internal) -> Option<Pin<&mut dyn Link<Y, S, O::Error>>> {
                 self.get_mut().inner.as_mut().__link_mut(token)
+            }
+
+            #[inline]
+            fn __hot(self: Pin<&mut Self>, token: Internal) -> Option<HotEntry<Y, S, O::Error, O::Return>> {
+                self.get_mut().inner.as_mut().__hot(token)
             }
 
             #[inline]

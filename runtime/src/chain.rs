@@ -17,7 +17,7 @@
 //! happens:
 //!
 //! - a step of the deepest generator starts a deeper delegation: the step
-//!   reports it ([`FastStep::Yielded`]'s `deeper`) and the root extends its
+//!   reports it ([`FastStep::YieldedDeeper`]) and the root extends its
 //!   cache;
 //! - the deepest delegation finishes: its stepper keeps the outcome and
 //!   becomes *inactive*; the root drops its cache, finds the level above and
@@ -25,6 +25,15 @@
 //!   its body picks the outcome up where its `yield_from_!` awaits;
 //! - the root's own body registers or finishes a delegation: the root sees
 //!   the slot change after polling its body.
+//!
+//! Once a stepper has started its inner, its header also keeps the inner's
+//! *hot entry* (`AsyncGenerator::__hot`: the inner's address and a function
+//! monomorphized for its type). A root's `anext`/`asend` resumes its cached
+//! leaf through that entry: one indirect call runs the inner's own hot path
+//! (parked at a plain yield, resumed, yielded) and the item comes back in
+//! registers; any other state or outcome is handed back to the stepper
+//! (its general step, or `finish` with the reply), so the entry never
+//! decides anything the stepper would decide differently.
 //!
 //! # Why the pointers stay valid
 //!
@@ -49,6 +58,7 @@
 //! RFC 3467 `UnsafePinned`, which will state it as a type).
 
 use core::cell::Cell;
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
@@ -58,12 +68,27 @@ use crate::step::Command;
 
 /// What one step through a stepper produced.
 pub(crate) enum FastStep<Y> {
-    /// An item for the consumer. `deeper`: the step left the inner parked in
-    /// a delegation of its own (the chain grew).
-    Yielded { value: Y, deeper: bool },
+    /// An item for the consumer.
+    Yielded(Y),
+    /// An item for the consumer, from a step that left the inner parked in a
+    /// delegation of its own (the chain grew). (Two variants rather than a
+    /// flag, so that the step's result fits in two registers.)
+    YieldedDeeper(Y),
     /// The delegation finished; its stepper keeps the outcome for the body
     /// above.
     Done,
+}
+
+impl<Y> FastStep<Y> {
+    /// An item; `deeper`: the chain grew.
+    #[inline(always)]
+    pub(crate) fn yielded(value: Y, deeper: bool) -> Self {
+        if deeper {
+            FastStep::YieldedDeeper(value)
+        } else {
+            FastStep::Yielded(value)
+        }
+    }
 }
 
 /// What is below a stepper.
@@ -83,21 +108,15 @@ pub(crate) type StepFn<Y, S, E> =
     unsafe fn(Erased<Y, S, E>, &mut Context<'_>, &mut Option<Command<S, E>>) -> Poll<FastStep<Y>>;
 /// What is below a stepper: see [`StepperPtr::below`].
 pub(crate) type BelowFn<Y, S, E> = unsafe fn(Erased<Y, S, E>) -> Below<Y, S, E>;
+/// Finishes a step that the inner's hot entry began: see
+/// [`StepperPtr::finish`].
+pub(crate) type FinishFn<Y, S, E> = unsafe fn(Erased<Y, S, E>, NonNull<()>) -> Poll<FastStep<Y>>;
 
-/// The type-erased operations of a stepper: a hand-made vtable at the start
-/// of each `SameDelegate`, so that a registration is a thin pointer.
-/// (A `&'static` vtable would need `'static` item types.)
-#[repr(C)]
-pub(crate) struct StepperHeader<Y, S, E> {
-    step: StepFn<Y, S, E>,
-    below: BelowFn<Y, S, E>,
-    close_inner: unsafe fn(Erased<Y, S, E>),
-    /// The root's cache of its deepest active stepper, kept in the header of
-    /// the root's own registration.
-    cache: Cell<Option<StepperPtr<Y, S, E>>>,
-}
-
-/// The operations a stepper implementation hands to [`StepperHeader::new`].
+/// The type-erased operations of a stepper, one `static` table per stepper
+/// type (a promoted constant), so that a registration is a thin pointer and
+/// the operations take one word of the header (which also keeps the cache
+/// and the hot entry: four words, as small as the three function pointers
+/// and the cache it replaced).
 pub(crate) struct StepperOps<Y, S, E> {
     /// # Safety (of calling it)
     /// The header must head a live, pinned stepper that nothing else uses
@@ -109,19 +128,61 @@ pub(crate) struct StepperOps<Y, S, E> {
     /// # Safety (of calling it)
     /// As for `step`; only while unwinding from a panic in the chain.
     pub(crate) close_inner: unsafe fn(Erased<Y, S, E>),
+    /// # Safety (of calling it)
+    /// As for `step`; the second argument points to an
+    /// `Option<Poll<Reply<Y, R, E, S>>>` holding the reply of a step of the
+    /// stepper's inner, `R` its return type.
+    pub(crate) finish: FinishFn<Y, S, E>,
+}
+
+/// A pointer to a stepper type's operations, in static memory.
+struct OpsPtr<Y, S, E>(NonNull<StepperOps<Y, S, E>>);
+
+// SAFETY: the table is immutable static data made of function pointers.
+unsafe impl<Y, S, E> Send for OpsPtr<Y, S, E> {}
+// SAFETY: as for `Send`.
+unsafe impl<Y, S, E> Sync for OpsPtr<Y, S, E> {}
+
+/// The header at the start of each `SameDelegate`.
+#[repr(C)]
+pub(crate) struct StepperHeader<Y, S, E> {
+    ops: OpsPtr<Y, S, E>,
+    /// The root's cache of its deepest active stepper, kept in the header of
+    /// the root's own registration.
+    cache: Cell<Option<StepperPtr<Y, S, E>>>,
+    /// The inner's hot entry, once the inner has been started (if it has
+    /// one): the root resumes a leaf parked at a plain yield through it,
+    /// with one indirect call.
+    hot: Cell<Option<ErasedHot<Y, S, E>>>,
 }
 
 impl<Y, S, E> StepperHeader<Y, S, E> {
-    pub(crate) const fn new(ops: StepperOps<Y, S, E>) -> Self {
+    /// A header whose operations are `ops`.
+    ///
+    /// # Safety
+    /// `ops` must be a promoted constant (`&Self::OPS`), in static memory:
+    /// the header keeps a pointer to it for as long as it exists.
+    pub(crate) unsafe fn new(ops: &StepperOps<Y, S, E>) -> Self {
         StepperHeader {
-            step: ops.step,
-            below: ops.below,
-            close_inner: ops.close_inner,
+            ops: OpsPtr(NonNull::from(ops)),
             cache: Cell::new(None),
+            hot: Cell::new(None),
         }
     }
-}
 
+    /// Installs the inner's hot entry (`None`: it has none).
+    ///
+    /// # Safety
+    /// The entry must come from the stepper's inner, whose return type is
+    /// the `R` that the stepper's `finish` expects, and that inner must stay
+    /// pinned at its address for as long as this header is registered.
+    pub(crate) unsafe fn set_hot<R>(&self, entry: Option<HotEntry<Y, S, E, R>>) {
+        self.hot.set(entry.map(|e| ErasedHot {
+            data: e.data,
+            f: e.f,
+        }));
+    }
+}
 /// A registration: a thin pointer to a registered stepper's header.
 ///
 /// Only the runtime makes them (from a pinned `SameDelegate`), and only the
@@ -176,7 +237,41 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
     ) -> Poll<FastStep<Y>> {
         // SAFETY: the header is alive (caller); its functions were made for
         // the stepper it heads.
-        unsafe { ((*self.0.as_ptr()).step)(self.0, cx, command) }
+        unsafe { (self.ops().step)(self.0, cx, command) }
+    }
+
+    /// The operations of this stepper.
+    ///
+    /// # Safety
+    /// As for [`step`](Self::step).
+    #[inline(always)]
+    unsafe fn ops<'x>(self) -> &'x StepperOps<Y, S, E> {
+        // SAFETY: the header is alive (caller); its table is static data.
+        unsafe { (*self.0.as_ptr()).ops.0.as_ref() }
+    }
+
+    /// Finishes a step of this stepper's inner that its hot entry began and
+    /// that did not yield at a plain yield: `reply` points to an
+    /// `Option<Poll<Reply<Y, R, E, S>>>` holding its reply (taken here), `R`
+    /// the inner's return type.
+    ///
+    /// # Safety
+    /// As for [`step`](Self::step), and `reply` as said.
+    #[inline]
+    pub(crate) unsafe fn finish(self, reply: NonNull<()>) -> Poll<FastStep<Y>> {
+        // SAFETY: as in `step`; `reply` is the caller's.
+        unsafe { (self.ops().finish)(self.0, reply) }
+    }
+
+    /// The hot entry of this stepper's inner, if it has one and was started.
+    ///
+    /// # Safety
+    /// As for [`step`](Self::step).
+    #[inline(always)]
+    pub(crate) unsafe fn hot(self) -> Option<ErasedHot<Y, S, E>> {
+        // SAFETY: the header is alive (caller); a `Cell` field is only ever
+        // accessed through shared references.
+        unsafe { (*self.0.as_ptr()).hot.get() }
     }
 
     /// What is below this stepper.
@@ -186,7 +281,7 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
     #[inline]
     pub(crate) unsafe fn below(self) -> Below<Y, S, E> {
         // SAFETY: as in `step`.
-        unsafe { ((*self.0.as_ptr()).below)(self.0) }
+        unsafe { (self.ops().below)(self.0) }
     }
 
     /// The cache cell in this stepper's header (used on a root's own
@@ -255,8 +350,82 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
             if let Below::Deeper(next) = self.below() {
                 next.close_after_panic();
             }
-            ((*self.0.as_ptr()).close_inner)(self.0);
+            (self.ops().close_inner)(self.0);
         }
+    }
+}
+
+/// A leaf's hot step: resumes the generator at `data` with `input` when it
+/// is parked at a plain yield and answers its yield in place; otherwise
+/// finishes the step through the stepper `leaf` (the general step, or
+/// [`StepperPtr::finish`]).
+pub(crate) type HotFn<Y, S, E> =
+    unsafe fn(NonNull<()>, &mut Context<'_>, S, StepperPtr<Y, S, E>) -> Poll<FastStep<Y>>;
+
+/// A generator's hot entry, for a stepper whose inner it is: its address and
+/// its [`HotFn`]. `R` is its return type (the type of the replies it hands
+/// to the stepper's `finish`). Only the runtime makes one.
+pub struct HotEntry<Y, S, E, R> {
+    data: NonNull<()>,
+    f: HotFn<Y, S, E>,
+    _return: PhantomData<fn() -> R>,
+}
+
+impl<Y, S, E, R> HotEntry<Y, S, E, R> {
+    /// The entry of the generator at `data`.
+    ///
+    /// # Safety
+    /// `f` must be sound to call with `data` (and the contract of
+    /// [`HotFn`]'s callers: the generator is pinned there, nothing else uses
+    /// it during the call, and `leaf` is the registration of the stepper
+    /// whose inner it is); the replies `f` hands to `finish` have return type
+    /// `R`.
+    pub(crate) unsafe fn new(data: NonNull<()>, f: HotFn<Y, S, E>) -> Self {
+        HotEntry {
+            data,
+            f,
+            _return: PhantomData,
+        }
+    }
+}
+
+/// [`HotEntry`] without its return type, as a header keeps it.
+pub(crate) struct ErasedHot<Y, S, E> {
+    data: NonNull<()>,
+    f: HotFn<Y, S, E>,
+}
+
+impl<Y, S, E> Clone for ErasedHot<Y, S, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<Y, S, E> Copy for ErasedHot<Y, S, E> {}
+
+// SAFETY: as for `StepperPtr`: the entry points into the generator that
+// holds it (transitively) and is only used through that generator's
+// `Pin<&mut>`.
+unsafe impl<Y: Send, S: Send, E: Send> Send for ErasedHot<Y, S, E> {}
+// SAFETY: as for `StepperPtr`.
+unsafe impl<Y: Send, S: Send, E: Send> Sync for ErasedHot<Y, S, E> {}
+
+impl<Y, S, E> ErasedHot<Y, S, E> {
+    /// One step of the leaf `leaf`, whose inner's entry this is, resumed
+    /// with `input`.
+    ///
+    /// # Safety
+    /// As for [`StepperPtr::step`] on `leaf`, and this entry was read off
+    /// `leaf`'s header.
+    #[inline(always)]
+    pub(crate) unsafe fn step(
+        self,
+        cx: &mut Context<'_>,
+        input: S,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the entry's contract (`HotEntry::new`), which the stepper
+        // that installed it upholds while it is registered (caller).
+        unsafe { (self.f)(self.data, cx, input, leaf) }
     }
 }
 

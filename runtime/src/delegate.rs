@@ -24,7 +24,7 @@ use futures_core::Stream;
 
 use crate::chain::{Below, FastStep, StepperHeader, StepperOps, StepperPtr};
 use crate::error::{DelegateError, Error, RuntimeError, Thrown};
-use crate::protocol::{AsyncGenerator, GeneratorOutput};
+use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::step::{Command, Internal, Reply, StepKind};
 
 /// What the outer asks of the inner on one resumption.
@@ -282,14 +282,20 @@ where
     G: GeneratorOutput,
     G::Send: Default,
 {
+    /// The stepper's operations (promoted to static memory where the header
+    /// points to them).
+    const OPS: StepperOps<G::Yield, G::Send, G::Error> = StepperOps {
+        step: Self::erased_step,
+        below: Self::erased_below,
+        close_inner: Self::erased_close_inner,
+        finish: Self::erased_finish,
+    };
+
     /// Wraps `inner`.
     pub fn new(inner: G) -> Self {
         SameDelegate {
-            header: StepperHeader::new(StepperOps {
-                step: Self::erased_step,
-                below: Self::erased_below,
-                close_inner: Self::erased_close_inner,
-            }),
+            // SAFETY: `&Self::OPS` is a promoted constant.
+            header: unsafe { StepperHeader::new(&Self::OPS) },
             inner,
             started: false,
             outcome: None,
@@ -340,6 +346,11 @@ where
             // calls `firstiter` for an inner started by `yield from` too.
             *command = Some(Command::Next(G::Send::default()));
             inner.as_mut().on_call(false);
+            let hot = inner.as_mut().__hot(Internal::new());
+            // SAFETY: the entry is our inner's (return type `G::Return`, what
+            // `erased_finish` expects), and the inner stays pinned in this
+            // delegate, which stays registered at this header.
+            unsafe { header.as_ref().set_hot(hot) };
             Some(StepKind::Next)
         } else {
             match &*command {
@@ -360,13 +371,47 @@ where
             }
         };
         let closing = kind == Some(StepKind::Close);
-        match inner.as_mut().poll_resume(cx, command) {
-            Poll::Ready(Ok(Some(value))) => Poll::Ready(FastStep::Yielded {
+        let reply = inner.as_mut().poll_resume(cx, command);
+        Self::after_step(inner, outcome, reply, closing)
+    }
+
+    /// What a step of the inner that ended with `reply` means for the chain.
+    #[inline(always)]
+    fn after_step(
+        inner: Pin<&mut G>,
+        outcome: &mut Option<Outcome<G::Output, G::Error>>,
+        reply: Poll<GenReply<G>>,
+        closing: bool,
+    ) -> Poll<FastStep<G::Yield>> {
+        match reply {
+            Poll::Ready(Ok(Some(value))) => Poll::Ready(FastStep::yielded(
                 value,
-                deeper: inner.__registration(Internal::new()).is_some(),
-            }),
+                inner.__registration(Internal::new()).is_some(),
+            )),
             Poll::Ready(reply) => Poll::Ready(Self::over(reply, closing, outcome)),
             Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Finishes a step that the inner's hot entry began (an `anext` or
+    /// `asend`, so not closing) and that did not end at a plain yield.
+    ///
+    /// # Safety
+    /// As for [`from_header`](Self::from_header), and `reply` points to an
+    /// `Option<Poll<Reply<..>>>` of the inner's types, holding the reply.
+    unsafe fn erased_finish(
+        header: NonNull<StepperHeader<G::Yield, G::Send, G::Error>>,
+        reply: NonNull<()>,
+    ) -> Poll<FastStep<G::Yield>> {
+        // SAFETY: the caller's contract (`StepperPtr::finish`).
+        let reply = unsafe { (*reply.cast::<Option<Poll<GenReply<G>>>>().as_ptr()).take() };
+        // SAFETY: as in `erased_step`.
+        let this = unsafe { Self::from_header(header) };
+        let (inner, _, outcome) = this.project();
+        match reply {
+            Some(reply) => Self::after_step(inner, outcome, reply, false),
+            // Not reachable: the hot entry always hands a reply over.
+            None => Poll::Pending,
         }
     }
 
@@ -378,10 +423,7 @@ where
         outcome: &mut Option<Outcome<G::Output, G::Error>>,
     ) -> FastStep<G::Yield> {
         match reply_to_delegated::<G, G::Error>(reply, closing) {
-            Delegated::Yielded(value) => FastStep::Yielded {
-                value,
-                deeper: false,
-            },
+            Delegated::Yielded(value) => FastStep::Yielded(value),
             Delegated::Over(over) => {
                 *outcome = Some(over);
                 FastStep::Done

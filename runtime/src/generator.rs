@@ -5,9 +5,10 @@ use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::chain::{FastStep, Link, StepperPtr};
+use crate::chain::{FastStep, HotEntry, Link, StepperPtr};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::handoff;
 use crate::output::BodyOutput;
@@ -79,7 +80,8 @@ pub(crate) enum Hot<Y, O> {
 /// A root's registration and the deepest stepper it has cached.
 pub(crate) type CachedChain<Y, S, E> = (StepperPtr<Y, S, E>, StepperPtr<Y, S, E>);
 
-/// What [`AsyncGen::chain_next`] saw.
+/// What [`AsyncGen::chain_next`] saw, once [`AsyncGen::after_chain_next`]
+/// did the chain's bookkeeping.
 pub(crate) enum ChainNext<Y> {
     /// The deepest generator yielded.
     Yielded(Y),
@@ -520,8 +522,13 @@ where
         // SAFETY: see above.
         match unsafe { leaf.step(cx, command) } {
             Poll::Pending => ChainNext::Pending,
-            Poll::Ready(FastStep::Yielded { value, deeper }) => {
-                if deeper && !self.driven {
+            Poll::Ready(FastStep::Yielded(value)) => {
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::Delegating(top)) };
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::YieldedDeeper(value)) => {
+                if !self.driven {
                     // SAFETY: see above; the step grew the chain below `leaf`.
                     let deepest = unsafe { leaf.deepest() };
                     // SAFETY: see above.
@@ -655,9 +662,12 @@ where
         match (command.take(), self.parked_root_leaf()) {
             (Some(Command::Next(s) | Command::Send(s)), Some(chain)) => {
                 match self.chain_next(cx, chain, s) {
-                    ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
-                    ChainNext::Pending => Poll::Pending,
-                    ChainNext::Continue => self.chain_continue(cx),
+                    Poll::Ready(FastStep::Yielded(y)) => Poll::Ready(Ok(Some(y))),
+                    step => match self.after_chain_next(step) {
+                        ChainNext::Yielded(y) => Poll::Ready(Ok(Some(y))),
+                        ChainNext::Pending => Poll::Pending,
+                        ChainNext::Continue => self.chain_continue(cx),
+                    },
                 }
             }
             (Some(command), _) => self.poll_command(cx, command),
@@ -700,13 +710,61 @@ where
     pub(crate) fn chain_next(
         &mut self,
         cx: &mut Context<'_>,
-        (top, leaf): CachedChain<Y, S, E>,
+        (_, leaf): CachedChain<Y, S, E>,
         input: S,
-    ) -> ChainNext<Y> {
-        let mut command = Some(Command::Next(input));
-        self.unwind_guarded(Self::close_chain_after_panic, |this| {
-            this.step_leaf(cx, top, leaf, &mut command)
+    ) -> Poll<FastStep<Y>> {
+        self.unwind_guarded(Self::close_chain_after_panic, |_| {
+            // Every stepper call here: `leaf` is the deepest active stepper
+            // below our registration, cached since the chain last changed;
+            // it stays valid while our body is parked in its delegation
+            // (chain.rs). The slot still holds the registration
+            // (`Delegating`): no body code of ours runs during the step.
+            // SAFETY: see above.
+            match unsafe { leaf.hot() } {
+                // SAFETY: see above; the entry is `leaf`'s.
+                Some(hot) => unsafe { hot.step(cx, input, leaf) },
+                // SAFETY: see above.
+                None => unsafe { leaf.step(cx, &mut Some(Command::Next(input))) },
+            }
         })
+    }
+
+    /// [`chain_next`](Self::chain_next)'s step did not simply yield
+    /// (`FastStep::Yielded` needs nothing more): the chain's bookkeeping, as
+    /// in [`step_leaf`](Self::step_leaf). The chain is read again: nothing
+    /// but this generator changes its registration or cache, and it did not
+    /// during the step.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn after_chain_next(&mut self, step: Poll<FastStep<Y>>) -> ChainNext<Y> {
+        let (top, leaf) = self
+            .parked_root_leaf()
+            .expect("the chain was read before the step");
+        match step {
+            Poll::Pending => {
+                // The step is in flight.
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+                ChainNext::Pending
+            }
+            Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
+            Poll::Ready(FastStep::YieldedDeeper(value)) => {
+                // The registration and every one below it stay valid while
+                // our body is parked in its delegation (chain.rs).
+                // SAFETY: see above; the step grew the chain below `leaf`.
+                let deepest = unsafe { leaf.deepest() };
+                // SAFETY: see above.
+                unsafe { top.cache() }.set(deepest);
+                ChainNext::Yielded(value)
+            }
+            Poll::Ready(FastStep::Done) => {
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+                // SAFETY: as above.
+                unsafe { top.cache() }.set(None);
+                ChainNext::Continue
+            }
+        }
     }
 
     /// After [`chain_next`](Self::chain_next) finished a delegation: the
@@ -720,11 +778,84 @@ where
         self.poll_chain(cx, Some(Command::Continue(Continue(StepKind::Next))))
     }
 
+    /// This generator's hot entry (`__hot`): one step of the inner of the
+    /// stepper `leaf`, resumed by the chain's root with `input`. Parked at a
+    /// plain yield, the step runs here and a yield is answered in place
+    /// (the hot path, as in `poll_resume`); any other outcome is handed to
+    /// `leaf` to finish, and any other state takes the stepper's general
+    /// step.
+    ///
+    /// # Safety
+    /// `data` points to this generator, pinned, and nothing else uses it
+    /// during the call; `leaf` is the registration of the stepper whose
+    /// inner it is, valid and unused by anyone else during the call.
+    unsafe fn hot_step(
+        data: NonNull<()>,
+        cx: &mut Context<'_>,
+        input: S,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract.
+        let this = unsafe { &mut *data.cast::<Self>().as_ptr() };
+        if !this.is_suspended() {
+            // SAFETY: the caller's contract; `this` is not used again.
+            return unsafe { Self::hot_decline(cx, input, leaf) };
+        }
+        // SAFETY: checked `Suspended`; pinned (caller).
+        match unsafe { this.resume_hot(cx, input) } {
+            Hot::Yielded(value) => Poll::Ready(FastStep::Yielded(value)),
+            // SAFETY: the caller's contract.
+            hot => unsafe { this.hot_finish(cx, hot, leaf) },
+        }
+    }
+
+    /// [`hot_step`](Self::hot_step) of a generator not parked at a plain
+    /// yield: the stepper's general step.
+    ///
+    /// # Safety
+    /// As for [`StepperPtr::step`] on `leaf`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn hot_decline(
+        cx: &mut Context<'_>,
+        input: S,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract.
+        unsafe { leaf.step(cx, &mut Some(Command::Next(input))) }
+    }
+
+    /// [`hot_step`](Self::hot_step)'s step ended otherwise than at a plain
+    /// yield: answered as a call, and the reply handed to the stepper.
+    ///
+    /// # Safety
+    /// As for [`hot_step`](Self::hot_step), `self` being its generator.
+    #[cold]
+    #[inline(never)]
+    unsafe fn hot_finish(
+        &mut self,
+        cx: &mut Context<'_>,
+        hot: Hot<Y, Fut::Output>,
+        leaf: StepperPtr<Y, S, E>,
+    ) -> Poll<FastStep<Y>> {
+        let mut reply = Some(self.answer(cx, hot));
+        // SAFETY: the caller's contract; `reply` holds a reply of this
+        // generator's types, which `leaf`'s inner has.
+        unsafe { leaf.finish(NonNull::from(&mut reply).cast()) }
+    }
+
     /// Parked at a plain yield: the hot path applies.
     #[inline(always)]
     pub(crate) fn is_suspended(&self) -> bool {
         // SAFETY: no body code runs (`&self` excludes a poll).
         unsafe { self.slot.peek(|c| matches!(c, Cell::Suspended)) }
+    }
+
+    /// Parked in a delegation, the chain suspended at a yield.
+    #[inline(always)]
+    pub(crate) fn is_delegating(&self) -> bool {
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe { self.slot.peek(|c| matches!(c, Cell::Delegating(_))) }
     }
 
     /// Not started: [`start_hot`](Self::start_hot) applies.
@@ -901,6 +1032,16 @@ where
     #[inline]
     fn __link_mut(self: Pin<&mut Self>, _: Internal) -> Option<Pin<&mut dyn Link<Y, S, E>>> {
         Some(self)
+    }
+
+    #[inline]
+    fn __hot(self: Pin<&mut Self>, _: Internal) -> Option<HotEntry<Y, S, E, Self::Return>> {
+        // SAFETY: only the address is taken; nothing is moved out of the
+        // pin, and the entry's users keep the generator where it is.
+        let data = NonNull::from(unsafe { self.get_unchecked_mut() }).cast();
+        // SAFETY: `hot_step` is made for this type at `data`, and hands
+        // `finish` replies of this generator's types.
+        Some(unsafe { HotEntry::new(data, Self::hot_step) })
     }
 }
 

@@ -4,13 +4,21 @@
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::chain::{Link, StepperPtr};
+use crate::chain::{HotEntry, Link, StepperPtr};
 use crate::error::Error;
 use crate::state::GenState;
 use crate::step::{Command, Internal, Reply};
 
 /// The chain's view of a generator, pinned (see `AsyncGenerator::__link_mut`).
 pub(crate) type PinnedLink<'a, Y, S, E> = Pin<&'a mut dyn Link<Y, S, E>>;
+
+/// The hot entry of generator `G` (see `AsyncGenerator::__hot`).
+pub(crate) type GenHot<G> = HotEntry<
+    <G as AsyncGenerator>::Yield,
+    <G as AsyncGenerator>::Send,
+    <G as AsyncGenerator>::Error,
+    <G as AsyncGenerator>::Return,
+>;
 
 /// The [`Error`] type of generator `G`.
 pub type GenError<G> =
@@ -107,6 +115,15 @@ pub trait AsyncGenerator {
     ) -> Option<PinnedLink<'_, Self::Yield, Self::Send, Self::Error>> {
         None
     }
+
+    /// The hot entry the delegation chain resumes this generator through,
+    /// when it is the inner of a registered delegation (only the runtime's
+    /// own generators have one).
+    #[doc(hidden)]
+    #[inline]
+    fn __hot(self: Pin<&mut Self>, _: Internal) -> Option<GenHot<Self>> {
+        None
+    }
 }
 
 /// The [`Reply`] type of generator `G`.
@@ -153,6 +170,14 @@ macro_rules! forward_through_pin {
                 token: Internal,
             ) -> Option<PinnedLink<'_, G::Yield, G::Send, G::Error>> {
                 G::__link_mut(self.get_mut().as_mut(), token)
+            }
+
+            #[inline]
+            fn __hot(
+                self: Pin<&mut Self>,
+                token: Internal,
+            ) -> Option<GenHot<Self>> {
+                G::__hot(self.get_mut().as_mut(), token)
             }
 
             #[inline]

@@ -9,6 +9,7 @@ use futures_core::{FusedStream, Stream};
 use crate::error::{Error, RuntimeError};
 use core::future::Future;
 
+use crate::chain::FastStep;
 use crate::generator::{AsyncGen, ChainNext, Hot};
 use crate::output::BodyOutput;
 use crate::protocol::AsyncGenerator;
@@ -60,8 +61,53 @@ where
     }
 }
 
-/// `poll_next` off the hot path: the first item (started without the
-/// detour through the full reply), or any other state.
+/// `poll_next` of a generator parked in a delegation: a root whose deepest
+/// stepper is cached resumes that stepper's inner with one indirect call.
+#[inline(never)]
+fn poll_next_chain<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    let Some(chain) = this.parked_root_leaf() else {
+        // Driven, or nothing cached (yet, or any more): the general path,
+        // which walks the chain again.
+        return poll_next_slow(this, cx);
+    };
+    match this.chain_next(cx, chain, S::default()) {
+        Poll::Ready(FastStep::Yielded(y)) => {
+            Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
+        }
+        step => chain_item_cold(this, cx, step),
+    }
+}
+
+/// A chain step that did not yield, as a `Stream` item.
+#[cold]
+#[inline(never)]
+fn chain_item_cold<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+    step: Poll<FastStep<Y>>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    match this.after_chain_next(step) {
+        ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        ChainNext::Pending => Poll::Pending,
+        ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
+    }
+}
+
+/// `poll_next` off the hot path: the first item, a chain step, or any
+/// other state. Only dispatches (each case is its own function, with its
+/// own frame), so that the two common cases pay for no other's.
 #[inline(never)]
 fn poll_next_cold<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -73,17 +119,42 @@ where
     Fut::Output: BodyOutput<K, Error = E>,
 {
     if this.is_created() {
-        // SAFETY: checked `Created`; pinned (`poll_next` came through a pin).
-        let hot = unsafe { this.start_hot(cx) };
-        return item_of_hot(this, cx, hot);
+        poll_next_start(this, cx)
+    } else if this.is_delegating() {
+        poll_next_chain(this, cx)
+    } else {
+        poll_next_slow(this, cx)
     }
-    if let Some(chain) = this.parked_root_leaf() {
-        return match this.chain_next(cx, chain, S::default()) {
-            ChainNext::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
-            ChainNext::Pending => Poll::Pending,
-            ChainNext::Continue => item_of::<Y, Fut::Output, K, _, _>(this.chain_continue(cx)),
-        };
-    }
+}
+
+/// The first item, started without the detour through the full reply.
+#[inline(never)]
+fn poll_next_start<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
+    // SAFETY: only called for `Created`; pinned (`poll_next` came through a
+    // pin).
+    let hot = unsafe { this.start_hot(cx) };
+    item_of_hot(this, cx, hot)
+}
+
+/// Any other state: the general path.
+#[inline(never)]
+fn poll_next_slow<Y, S, E, K, Fut>(
+    this: &mut AsyncGen<Y, S, E, K, Fut>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<<Fut::Output as BodyOutput<K>>::Item<Y>>>
+where
+    S: Default,
+    Fut: Future,
+    Fut::Output: BodyOutput<K, Error = E>,
+{
     item_of::<Y, Fut::Output, K, _, _>(this.poll_item_slow(cx))
 }
 

@@ -462,7 +462,10 @@ impl<Y, S, E, D, const CATCH: bool> YieldFrom<'_, Y, S, E, D, CATCH> {
         (&mut this.progress, delegate)
     }
 
-    /// One resumption: what came in, forwarded, and what came out.
+    /// One resumption: what came in, forwarded, and what came out. Out of
+    /// line: a chain delegation's items never pass through it, and kept out
+    /// of the body's own poll it keeps that poll's frame small.
+    #[inline(never)]
     fn poll_step(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome<D::Output, E>>
     where
         D: Delegate<Y, S, E>,
