@@ -249,9 +249,14 @@ pub use agen_runtime::{
 pub use futures_core::{FusedStream, Stream};
 
 /// The awaitables and streams that [`AsyncGeneratorExt`]'s calls return,
-/// and what `athrow` accepts. You rarely name them.
+/// and what `athrow` accepts. You rarely name them; [`Command`](calls::Command)
+/// and [`GenReply`](calls::GenReply) are what
+/// [`AsyncGenerator::poll_resume`] takes and answers, for implementing the
+/// protocol by hand.
 pub mod calls {
-    pub use agen_runtime::{AClose, ASend, AThrow, Next, Replies, Throwable, TryNext, TrySend};
+    pub use agen_runtime::{
+        AClose, ASend, AThrow, Command, GenReply, Next, Replies, Throwable, TryNext, TrySend,
+    };
 }
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]

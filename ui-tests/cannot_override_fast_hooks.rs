@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use agen::{AsyncGenerator, AsyncGeneratorExt, GenState, async_gen, yield_};
-use agen_runtime::{Command, GenReply};
+use agen::calls::{Command, GenReply};
 
 struct MyGen;
 
@@ -35,9 +35,15 @@ impl AsyncGenerator for MyGen {
     fn __link_mut(self: Pin<&mut Self>, _: agen_runtime::step::Internal) -> Option<()> {
         None
     }
+
+    fn __hot(self: Pin<&mut Self>, _: ()) -> Option<()> {
+        None
+    }
 }
 
 fn main() {
     let g = async_gen!(yield = u32 => { yield_!(1); });
     let _ = g.__link(());
+    let mut g = std::pin::pin!(g);
+    let _ = g.as_mut().__hot(());
 }

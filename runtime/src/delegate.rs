@@ -294,8 +294,10 @@ where
     /// Wraps `inner`.
     pub fn new(inner: G) -> Self {
         SameDelegate {
-            // SAFETY: `&Self::OPS` is a promoted constant.
-            header: unsafe { StepperHeader::new(&Self::OPS) },
+            // SAFETY: an inline const's value is interned in static memory
+            // (and the compiler rejects it if `StepperOps` ever gains
+            // interior mutability), so the pointer outlives every header.
+            header: unsafe { StepperHeader::new(const { &Self::OPS }) },
             inner,
             started: false,
             outcome: None,
@@ -410,8 +412,9 @@ where
         let (inner, _, outcome) = this.project();
         match reply {
             Some(reply) => Self::after_step(inner, outcome, reply, false),
-            // Not reachable: the hot entry always hands a reply over.
-            None => Poll::Pending,
+            // The hot entry always hands a reply over: a `Pending` here
+            // would hang the consumer with no waker registered.
+            None => unreachable!("a hot step finished without a reply"),
         }
     }
 

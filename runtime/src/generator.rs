@@ -750,9 +750,13 @@ where
             Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
             Poll::Ready(FastStep::YieldedDeeper(value)) => {
                 // The registration and every one below it stay valid while
-                // our body is parked in its delegation (chain.rs).
-                // SAFETY: see above; the step grew the chain below `leaf`.
-                let deepest = unsafe { leaf.deepest() };
+                // our body is parked in its delegation (chain.rs). The walk
+                // runs user code (the new deepest inner's `state()`): guarded
+                // as `step_leaf` is inside `poll_chain`.
+                let deepest = self.unwind_guarded(Self::close_chain_after_panic, |_| {
+                    // SAFETY: see above; the step grew the chain below `leaf`.
+                    unsafe { leaf.deepest() }
+                });
                 // SAFETY: see above.
                 unsafe { top.cache() }.set(deepest);
                 ChainNext::Yielded(value)

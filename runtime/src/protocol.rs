@@ -34,6 +34,11 @@ pub type GenError<G> =
 /// `try_asend`) are in [`AsyncGeneratorExt`](crate::AsyncGeneratorExt),
 /// implemented for every generator, trait objects included.
 ///
+/// It can be implemented by hand, as `Stream` is: `poll_resume` runs a
+/// `Command` (`agen::calls::Command`) and answers a `GenReply`
+/// (`agen::calls::GenReply`). A hand-written generator behaves like any other
+/// under `yield_from_!` (which then forwards each call to it).
+///
 /// ```
 /// use agen::{async_generator, yield_, AsyncGenerator, AsyncGeneratorExt, Error};
 ///
