@@ -198,8 +198,15 @@ where
         cx: &mut Context<'_>,
         input: S,
     ) -> Hot<Y, Fut::Output> {
-        // SAFETY: no body code runs; `Suspended` has no payload to leak.
-        unsafe { self.slot.write(Cell::Sent(input)) };
+        if size_of::<S>() == 0 {
+            // Moved without a write: a body polled while the slot says
+            // `Suspended` was resumed (`Cell::Suspended`), and the expansion's
+            // yield reads the value, which has no bytes, from nowhere.
+            core::mem::forget(input);
+        } else {
+            // SAFETY: no body code runs; `Suspended` has no payload to leak.
+            unsafe { self.slot.write(Cell::Sent(ManuallyDrop::new(input))) };
+        }
         let poll = self.poll_fut(cx);
         self.hot_outcome(poll)
     }
@@ -349,6 +356,10 @@ where
                 park(self, Cell::Suspended);
                 BodyStep::Done(Poll::Ready(self.yielded(y)))
             }
+            Cell::YieldedLoose(y) => {
+                park(self, Cell::SuspendedLoose);
+                BodyStep::Done(Poll::Ready(self.yielded(y)))
+            }
             Cell::YieldedCatch(y) => {
                 park(self, Cell::SuspendedCatch);
                 BodyStep::Done(Poll::Ready(self.yielded(y)))
@@ -364,11 +375,13 @@ where
             }
             // A real wait inside the body. What was sent or thrown in and not
             // taken yet stays for the yield that will take it.
-            other @ (Cell::Sent(_) | Cell::Thrown(_)) => {
+            other @ (Cell::SentOwned(_) | Cell::Thrown(_)) => {
                 park(self, other);
                 BodyStep::Done(Poll::Pending)
             }
-            // `Running`; the life states are never written by a body.
+            // `Running`; `Sent`, which the body took (its payload is the
+            // body's, not dropped here); the life states are never written
+            // by a body.
             _ => {
                 park(self, Cell::Running);
                 BodyStep::Done(Poll::Pending)
@@ -593,7 +606,7 @@ where
                 Command::Throw(t) => Poll::Ready(already_running(Rejected::throw(t))),
                 Command::Close => Poll::Ready(already_running(Rejected::Close)),
             },
-            Tag::Suspended | Tag::SuspendedCatch | Tag::Delegating => {
+            Tag::Suspended | Tag::SuspendedLoose | Tag::SuspendedCatch | Tag::Delegating => {
                 let kind = command.kind();
                 if kind != StepKind::Next && command.is_call() && self.exit_requested {
                     return Poll::Ready(Err(Error::StopAsyncIteration(None)));
@@ -608,13 +621,13 @@ where
                     (Tag::Suspended, Command::Next(s) | Command::Send(s)) => unsafe {
                         self.resume_suspended(cx, s)
                     },
-                    (Tag::Suspended, Command::Throw(thrown)) => {
+                    (Tag::Suspended | Tag::SuspendedLoose, Command::Throw(thrown)) => {
                         // A plain yield does not handle it: the body ends
                         // there, as by an uncaught exception.
                         self.drop_body();
                         Poll::Ready(Err(Self::uncaught(thrown)))
                     }
-                    (Tag::Suspended, Command::Close) => {
+                    (Tag::Suspended | Tag::SuspendedLoose, Command::Close) => {
                         self.drop_body();
                         Poll::Ready(Ok(None))
                     }
@@ -625,12 +638,12 @@ where
                     }
                     (_, command) => {
                         let input = match command {
-                            Command::Next(s) | Command::Send(s) => Cell::Sent(s),
+                            Command::Next(s) | Command::Send(s) => Cell::SentOwned(s),
                             Command::Throw(thrown) => Cell::Thrown(thrown),
                             _ => Cell::Thrown(Thrown::GeneratorExit),
                         };
-                        // SAFETY: no body code runs; `SuspendedCatch` has no
-                        // payload.
+                        // SAFETY: no body code runs; `SuspendedCatch` and
+                        // `SuspendedLoose` have no payload.
                         unsafe { self.slot.write(input) };
                         self.poll_body(cx)
                     }
@@ -938,6 +951,7 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
 enum Tag {
     Created,
     Suspended,
+    SuspendedLoose,
     SuspendedCatch,
     Delegating,
     Running,
@@ -949,6 +963,7 @@ impl Tag {
         match cell {
             Cell::Created => Tag::Created,
             Cell::Suspended => Tag::Suspended,
+            Cell::SuspendedLoose => Tag::SuspendedLoose,
             Cell::SuspendedCatch => Tag::SuspendedCatch,
             Cell::Delegating(_) => Tag::Delegating,
             Cell::Closed => Tag::Closed,
@@ -995,7 +1010,10 @@ where
         unsafe {
             self.slot.peek(|c| match c {
                 Cell::Created => GenState::Created,
-                Cell::Suspended | Cell::SuspendedCatch | Cell::Delegating(_) => GenState::Suspended,
+                Cell::Suspended
+                | Cell::SuspendedLoose
+                | Cell::SuspendedCatch
+                | Cell::Delegating(_) => GenState::Suspended,
                 Cell::Closed => GenState::Closed,
                 _ => GenState::Running,
             })
