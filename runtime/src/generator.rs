@@ -416,8 +416,10 @@ where
     /// The slot holds `Created`, and `self` is pinned.
     #[inline(always)]
     pub(crate) unsafe fn start_hot(&mut self, cx: &mut Context<'_>) -> Hot<Y, Fut::Output> {
-        // SAFETY: no body code runs; `Created` has no payload.
-        unsafe { self.slot.write(Cell::Running) };
+        // The slot keeps saying `Created` during this poll: no body code
+        // reads the life state (nothing has been published yet when it
+        // could), and the hot outcome below replaces it (`after_pending`
+        // makes any state that is not a transit state `Running`).
         let poll = self.unwind_guarded(Self::drop_body, |this| {
             // SAFETY: `Created` means the future is live; pinned (caller).
             let fut = unsafe { Pin::new_unchecked(&mut **this.body.get_mut()) };
