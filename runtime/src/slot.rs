@@ -55,7 +55,10 @@ pub(crate) enum Cell<Y, S, E> {
     /// resumed, and it copies the value out *without writing the tag*: once
     /// the body has been polled, this tag's payload belongs to the body (or
     /// is gone), so nobody else reads or drops it (hence `ManuallyDrop`).
-    /// Until the body's next publication the tag means `Running`.
+    /// Until the body's next publication the tag means `Running`. (Were the
+    /// expansion's yield not resumed, which only another macro could cause
+    /// by wrapping `yield_!` in a future it drops first, the value would be
+    /// leaked, never read twice.)
     Sent(ManuallyDrop<S>),
     /// In transit to the body: the value sent in at any other yield. Its
     /// taker replaces it with `Running`; if nothing takes it, it is dropped
