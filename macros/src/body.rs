@@ -421,7 +421,27 @@ fn expand_call(
                 GenMacro::Raise => {
                     quote_spanned!(end=> match #call({ #marker #handle }, #arg).await {})
                 }
-                GenMacro::Yield | GenMacro::YieldCatch => {
+                GenMacro::Yield => {
+                    // As below, through the yield that is sound only when
+                    // awaited at once (an `unsafe fn`): the `.await` is on
+                    // the block that makes it. The `unsafe` block holds only
+                    // the call on hidden names (the user's value is bound
+                    // before it), and its token is the macro's own, so a
+                    // `#![forbid(unsafe_code)]` crate still builds.
+                    let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
+                    let awaited = Ident::new("__yield_awaited", span);
+                    let call = quote_spanned!(span=> #krate::Yielder::#awaited);
+                    let unsafe_token = quote_spanned!(Span::mixed_site()=> unsafe);
+                    quote_spanned! {end=>
+                        {
+                            #marker
+                            let #value: #yield_ty = #arg;
+                            // SAFETY: awaited at once, right here.
+                            #unsafe_token { #call(#handle, #value) }
+                        }.await
+                    }
+                }
+                GenMacro::YieldCatch => {
                     // A typed binding: a value of the wrong type is reported
                     // at the value, against the declared `yield = Y`. Its
                     // block ends before the await, so the binding takes no

@@ -198,8 +198,15 @@ where
         cx: &mut Context<'_>,
         input: S,
     ) -> Hot<Y, Fut::Output> {
-        // SAFETY: no body code runs; `Suspended` has no payload to leak.
-        unsafe { self.slot.write(Cell::Sent(input)) };
+        if size_of::<S>() == 0 {
+            // Moved without a write: a body polled while the slot says
+            // `Suspended` was resumed (`Cell::Suspended`), and the expansion's
+            // yield reads the value, which has no bytes, from nowhere.
+            core::mem::forget(input);
+        } else {
+            // SAFETY: no body code runs; `Suspended` has no payload to leak.
+            unsafe { self.slot.write(Cell::Sent(ManuallyDrop::new(input))) };
+        }
         let poll = self.poll_fut(cx);
         self.hot_outcome(poll)
     }
@@ -349,6 +356,10 @@ where
                 park(self, Cell::Suspended);
                 BodyStep::Done(Poll::Ready(self.yielded(y)))
             }
+            Cell::YieldedLoose(y) => {
+                park(self, Cell::SuspendedLoose);
+                BodyStep::Done(Poll::Ready(self.yielded(y)))
+            }
             Cell::YieldedCatch(y) => {
                 park(self, Cell::SuspendedCatch);
                 BodyStep::Done(Poll::Ready(self.yielded(y)))
@@ -364,11 +375,13 @@ where
             }
             // A real wait inside the body. What was sent or thrown in and not
             // taken yet stays for the yield that will take it.
-            other @ (Cell::Sent(_) | Cell::Thrown(_)) => {
+            other @ (Cell::SentOwned(_) | Cell::Thrown(_)) => {
                 park(self, other);
                 BodyStep::Done(Poll::Pending)
             }
-            // `Running`; the life states are never written by a body.
+            // `Running`; `Sent`, which the body took (its payload is the
+            // body's, not dropped here); the life states are never written
+            // by a body.
             _ => {
                 park(self, Cell::Running);
                 BodyStep::Done(Poll::Pending)
@@ -403,8 +416,10 @@ where
     /// The slot holds `Created`, and `self` is pinned.
     #[inline(always)]
     pub(crate) unsafe fn start_hot(&mut self, cx: &mut Context<'_>) -> Hot<Y, Fut::Output> {
-        // SAFETY: no body code runs; `Created` has no payload.
-        unsafe { self.slot.write(Cell::Running) };
+        // The slot keeps saying `Created` during this poll: no body code
+        // reads the life state (nothing has been published yet when it
+        // could), and the hot outcome below replaces it (`after_pending`
+        // makes any state that is not a transit state `Running`).
         let poll = self.unwind_guarded(Self::drop_body, |this| {
             // SAFETY: `Created` means the future is live; pinned (caller).
             let fut = unsafe { Pin::new_unchecked(&mut **this.body.get_mut()) };
@@ -593,7 +608,7 @@ where
                 Command::Throw(t) => Poll::Ready(already_running(Rejected::throw(t))),
                 Command::Close => Poll::Ready(already_running(Rejected::Close)),
             },
-            Tag::Suspended | Tag::SuspendedCatch | Tag::Delegating => {
+            Tag::Suspended | Tag::SuspendedLoose | Tag::SuspendedCatch | Tag::Delegating => {
                 let kind = command.kind();
                 if kind != StepKind::Next && command.is_call() && self.exit_requested {
                     return Poll::Ready(Err(Error::StopAsyncIteration(None)));
@@ -608,13 +623,13 @@ where
                     (Tag::Suspended, Command::Next(s) | Command::Send(s)) => unsafe {
                         self.resume_suspended(cx, s)
                     },
-                    (Tag::Suspended, Command::Throw(thrown)) => {
+                    (Tag::Suspended | Tag::SuspendedLoose, Command::Throw(thrown)) => {
                         // A plain yield does not handle it: the body ends
                         // there, as by an uncaught exception.
                         self.drop_body();
                         Poll::Ready(Err(Self::uncaught(thrown)))
                     }
-                    (Tag::Suspended, Command::Close) => {
+                    (Tag::Suspended | Tag::SuspendedLoose, Command::Close) => {
                         self.drop_body();
                         Poll::Ready(Ok(None))
                     }
@@ -625,12 +640,12 @@ where
                     }
                     (_, command) => {
                         let input = match command {
-                            Command::Next(s) | Command::Send(s) => Cell::Sent(s),
+                            Command::Next(s) | Command::Send(s) => Cell::SentOwned(s),
                             Command::Throw(thrown) => Cell::Thrown(thrown),
                             _ => Cell::Thrown(Thrown::GeneratorExit),
                         };
-                        // SAFETY: no body code runs; `SuspendedCatch` has no
-                        // payload.
+                        // SAFETY: no body code runs; `SuspendedCatch` and
+                        // `SuspendedLoose` have no payload.
                         unsafe { self.slot.write(input) };
                         self.poll_body(cx)
                     }
@@ -942,6 +957,7 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
 enum Tag {
     Created,
     Suspended,
+    SuspendedLoose,
     SuspendedCatch,
     Delegating,
     Running,
@@ -953,6 +969,7 @@ impl Tag {
         match cell {
             Cell::Created => Tag::Created,
             Cell::Suspended => Tag::Suspended,
+            Cell::SuspendedLoose => Tag::SuspendedLoose,
             Cell::SuspendedCatch => Tag::SuspendedCatch,
             Cell::Delegating(_) => Tag::Delegating,
             Cell::Closed => Tag::Closed,
@@ -999,7 +1016,10 @@ where
         unsafe {
             self.slot.peek(|c| match c {
                 Cell::Created => GenState::Created,
-                Cell::Suspended | Cell::SuspendedCatch | Cell::Delegating(_) => GenState::Suspended,
+                Cell::Suspended
+                | Cell::SuspendedLoose
+                | Cell::SuspendedCatch
+                | Cell::Delegating(_) => GenState::Suspended,
                 Cell::Closed => GenState::Closed,
                 _ => GenState::Running,
             })

@@ -81,7 +81,7 @@ pub use output::{BodyOutput, Fallible, NoStopCheck, StopCheck, StopPolicy, Value
 pub use protocol::{AsyncGenerator, GenError, GenReply, GeneratorOutput};
 pub use state::GenState;
 pub use step::{Command, Reply};
-pub use yielder::{Raise, Yield, YieldCatch, YieldFrom, Yielder};
+pub use yielder::{Raise, Yield, YieldAwaited, YieldCatch, YieldFrom, Yielder};
 
 #[cfg(feature = "std")]
 pub mod finalization {

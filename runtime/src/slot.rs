@@ -15,6 +15,7 @@
 
 use core::cell::UnsafeCell;
 use core::marker::PhantomPinned;
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 
 use crate::chain::StepperPtr;
@@ -24,9 +25,18 @@ use crate::error::Thrown;
 pub(crate) enum Cell<Y, S, E> {
     /// The body has not been made yet.
     Created,
-    /// Parked at a plain `yield_!`: an `athrow`/`aclose` drops the body
-    /// without resuming it.
+    /// Parked at a plain `yield_!` (the expansion's yield, always awaited at
+    /// once): an `athrow`/`aclose` drops the body without resuming it, and
+    /// `anext`/`asend` write [`Sent`](Cell::Sent) (the hot path). For a
+    /// zero-sized send type they write nothing: the body is polled while the
+    /// slot says `Suspended` only when it is resumed, so the expansion's
+    /// yield, seeing this tag, takes the value (which has no bytes) as it
+    /// would take `Sent`'s.
     Suspended,
+    /// Parked at a plain yield made by [`Yielder::yield_`](crate::Yielder::yield_),
+    /// which the body may not be awaiting: as `Suspended`, but the value is
+    /// sent in as [`SentOwned`](Cell::SentOwned).
+    SuspendedLoose,
     /// Parked at a yield that handles what is thrown in (`yield_catch_!`,
     /// or a `yield_from_!` that forwards it).
     SuspendedCatch,
@@ -40,12 +50,28 @@ pub(crate) enum Cell<Y, S, E> {
     Delegating(StepperPtr<Y, S, E>),
     /// Parked in a chain delegation, a step through the chain in flight.
     DelegatingInFlight(StepperPtr<Y, S, E>),
-    /// In transit to the body: the value sent in.
-    Sent(S),
+    /// In transit to the body: the value sent in to a body parked at the
+    /// expansion's yield. That yield is the first thing the body polls when
+    /// resumed, and it copies the value out *without writing the tag*: once
+    /// the body has been polled, this tag's payload belongs to the body (or
+    /// is gone), so nobody else reads or drops it (hence `ManuallyDrop`).
+    /// Until the body's next publication the tag means `Running`. (Were the
+    /// expansion's yield not resumed, which only another macro could cause
+    /// by wrapping `yield_!` in a future it drops first, the value would be
+    /// leaked, never read twice.)
+    Sent(ManuallyDrop<S>),
+    /// In transit to the body: the value sent in at any other yield. Its
+    /// taker replaces it with `Running`; if nothing takes it, it is dropped
+    /// with the cell.
+    SentOwned(S),
     /// In transit to the body: what `athrow`/`aclose` injected.
     Thrown(Thrown<E>),
-    /// In transit to the caller: a value the body yielded at a plain yield.
+    /// In transit to the caller: a value the body yielded at the expansion's
+    /// plain yield (`yield_!`), which the body awaits at once.
     Yielded(Y),
+    /// In transit to the caller: a value yielded by a
+    /// [`Yield`](crate::Yield) future, which may not be awaited.
+    YieldedLoose(Y),
     /// In transit to the caller: a value yielded at a catching yield.
     YieldedCatch(Y),
     /// The body raises this: its future is dropped, the call resolves to it.

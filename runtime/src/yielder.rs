@@ -3,16 +3,26 @@
 //!
 //! A yield *publishes* its value when its future is made, so the future's
 //! poll is one tag test: the value sent in is there (the body resumes) or it
-//! is not (the body stays parked). A yield future made and then dropped
-//! unpolled, forgotten, or raced in a `select!` leaves the generator
-//! consistent: its published value is either taken by the generator as an
-//! item (the body then looks parked there) or replaced by the next
-//! publication (and dropped); a sent value nobody took stays in the slot
-//! until a yield future takes it or the generator drops it. Nothing is read
-//! twice: taking a value moves it out and writes the tag.
+//! is not (the body stays parked).
+//!
+//! There are two plain yields. `yield_!` expands to
+//! [`Yielder::__yield_awaited`] and awaits it at once, so the body is parked
+//! exactly there whenever its value is in the slot, and the first thing the
+//! body does when resumed is poll it: it copies the value sent in out of the
+//! slot without writing anything ([`Cell::Sent`]'s docs). A
+//! [`Yielder::yield_`] future (reached through `co!()`) may instead be made
+//! and then dropped unpolled, forgotten, or raced in a `select!`; it
+//! publishes a distinct tag, the generator then sends in an owned value,
+//! and the future that takes it writes `Running` in its place. Either way
+//! the generator stays consistent: a published value is either taken by the
+//! generator as an item (the body then looks parked there) or replaced by
+//! the next publication (and dropped); a sent value nobody took stays in the
+//! slot until a yield future takes it or the next publication or the
+//! generator drops it. Nothing is read twice.
 
 use core::future::Future;
 use core::marker::{PhantomData, PhantomPinned};
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
@@ -98,8 +108,28 @@ impl<Y, S, E> Yielder<'_, Y, S, E> {
     /// destructors run, and the error goes back to the consumer.
     #[inline]
     pub fn yield_(&mut self, value: Y) -> Yield<'_, Y, S, E> {
-        publish(self.slot, Cell::Yielded(value));
+        publish(self.slot, Cell::YieldedLoose(value));
         Yield {
+            slot: self.slot,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// What `yield_!(value)` expands to: [`yield_`](Self::yield_) for a
+    /// yield that is awaited at once. Its future takes the value sent in
+    /// without writing to the slot, which is sound only because it is never
+    /// polled again once it has taken it.
+    ///
+    /// # Safety
+    ///
+    /// The caller's obligation (the macro expansion's): the returned future
+    /// is `.await`ed at once, by the expression that makes it, so that it is
+    /// never polled after it completed.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub unsafe fn __yield_awaited(&mut self, value: Y) -> YieldAwaited<'_, Y, S, E> {
+        publish(self.slot, Cell::Yielded(value));
+        YieldAwaited {
             slot: self.slot,
             _borrow: PhantomData,
         }
@@ -246,13 +276,13 @@ fn publish<Y, S, E>(slot: SlotPtr<Y, S, E>, cell: Cell<Y, S, E>) {
 #[inline(always)]
 fn take_input<Y, S, E>(slot: SlotPtr<Y, S, E>) -> Option<Result<S, Thrown<E>>> {
     // SAFETY: as in `publish`.
-    let input = unsafe { slot.peek(|c| matches!(c, Cell::Sent(_) | Cell::Thrown(_))) };
+    let input = unsafe { slot.peek(|c| matches!(c, Cell::SentOwned(_) | Cell::Thrown(_))) };
     if !input {
         return None;
     }
     // SAFETY: as in `publish`.
     match unsafe { slot.replace(Cell::Running) } {
-        Cell::Sent(s) => Some(Ok(s)),
+        Cell::SentOwned(s) => Some(Ok(s)),
         Cell::Thrown(t) => Some(Err(t)),
         _ => None,
     }
@@ -261,6 +291,14 @@ fn take_input<Y, S, E>(slot: SlotPtr<Y, S, E>) -> Option<Result<S, Thrown<E>>> {
 /// Future of [`Yielder::yield_`].
 #[must_use = "a yield does nothing unless awaited"]
 pub struct Yield<'a, Y, S, E> {
+    slot: SlotPtr<Y, S, E>,
+    _borrow: PhantomData<&'a mut Co<Y, S, E>>,
+}
+
+/// Future of [`Yielder::__yield_awaited`] (`yield_!`).
+#[must_use = "a yield does nothing unless awaited"]
+#[doc(hidden)]
+pub struct YieldAwaited<'a, Y, S, E> {
     slot: SlotPtr<Y, S, E>,
     _borrow: PhantomData<&'a mut Co<Y, S, E>>,
 }
@@ -282,6 +320,7 @@ pub struct Raise<'a, Y, S, E> {
 
 // The futures hold no pinned data of their own.
 impl<Y, S, E> Unpin for Yield<'_, Y, S, E> {}
+impl<Y, S, E> Unpin for YieldAwaited<'_, Y, S, E> {}
 impl<Y, S, E> Unpin for YieldCatch<'_, Y, S, E> {}
 impl<Y, S, E> Unpin for Raise<'_, Y, S, E> {}
 
@@ -295,13 +334,46 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
         match unsafe { self.slot.peek(Seen::of) } {
             Seen::Sent => {
                 // SAFETY: as in `publish`.
-                if let Cell::Sent(s) = unsafe { self.slot.replace(Cell::Running) } {
+                if let Cell::SentOwned(s) = unsafe { self.slot.replace(Cell::Running) } {
                     return Poll::Ready(s);
                 }
                 Poll::Pending
             }
             Seen::Parked => Poll::Pending,
             Seen::Other => poll_yield_cold(self.slot),
+        }
+    }
+}
+
+impl<Y, S, E> Future for YieldAwaited<'_, Y, S, E> {
+    type Output = S;
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<S> {
+        // One tag test: `Sent` is the value sent in (the body resumes);
+        // anything else is this yield's own value, not taken yet (its first
+        // poll). Nothing else can be there: from this future's publication
+        // to its completion it holds the body's only `Yielder` borrow, so no
+        // other yield publishes, and a body parked at a plain yield is only
+        // ever resumed with `Sent` (`athrow`/`aclose` drop it instead).
+        // SAFETY: as in `publish`; the payload is read without a write
+        // (`Cell::Sent`): this is the only reader of this `Sent` (it was
+        // written after our publication, while the body was parked here),
+        // and it reads once, because it completes now and is never polled
+        // again (`__yield_awaited`'s contract). The slot never drops a
+        // `Sent` payload.
+        // A zero-sized value is sent by writing nothing (`Cell::Suspended`):
+        // it is read from a dangling pointer, which is valid for a read of
+        // zero bytes, and the generator forgot the value it moved in.
+        unsafe {
+            self.slot.peek(|c| match c {
+                Cell::Sent(s) if size_of::<S>() != 0 => {
+                    Poll::Ready(ManuallyDrop::into_inner(core::ptr::read(s)))
+                }
+                Cell::Suspended if size_of::<S>() == 0 => {
+                    Poll::Ready(core::ptr::read(NonNull::<S>::dangling().as_ptr()))
+                }
+                _ => Poll::Pending,
+            })
         }
     }
 }
@@ -317,8 +389,8 @@ impl Seen {
     #[inline(always)]
     fn of<Y, S, E>(cell: &Cell<Y, S, E>) -> Seen {
         match cell {
-            Cell::Sent(_) => Seen::Sent,
-            Cell::Yielded(_) => Seen::Parked,
+            Cell::SentOwned(_) => Seen::Sent,
+            Cell::YieldedLoose(_) => Seen::Parked,
             _ => Seen::Other,
         }
     }
