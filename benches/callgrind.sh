@@ -55,6 +55,8 @@ allocations() {
         sed -n 's/.*total heap usage: \([0-9,]*\) allocs.*/\1/p' | tr -d ,
 }
 
+echo "$(rustc --version); $(valgrind --version); N1=$N1, N2=$N2"
+echo
 declare -A hand_ipi
 printf '| %-12s | %-17s | %12s | %12s | %10s | %8s |' \
     workload contender "I(N1=$N1)" "I(N2=$N2)" instr/item "vs hand"

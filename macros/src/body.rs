@@ -176,7 +176,7 @@ impl Rewriter<'_> {
     }
 
     /// The expansion of one generator macro, or `None` for other macros.
-    fn expand(&self, mac: &Macro) -> Option<TokenStream> {
+    fn expand(&self, mac: &Macro, in_tokens: bool) -> Option<TokenStream> {
         let default;
         let krate = match self.mode {
             Mode::Expand(_, _, krate) => krate,
@@ -196,7 +196,7 @@ impl Rewriter<'_> {
         let marked = |tokens: TokenStream| quote_spanned!(span=> { #path!(@__agen_used); #tokens });
         Some(match self.mode {
             Mode::Expand(yield_ty, in_place, krate) => {
-                match expand_call(kind, mac, yield_ty, in_place, krate, self.scope) {
+                match expand_call(kind, mac, yield_ty, in_place, krate, self.scope, in_tokens) {
                     Ok(tokens) => tokens,
                     Err(err) => marked(err.to_compile_error()),
                 }
@@ -210,7 +210,7 @@ impl VisitMut for Rewriter<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Macro(m) => {
-                if let Some(tokens) = self.expand(&m.mac) {
+                if let Some(tokens) = self.expand(&m.mac, false) {
                     *expr = Expr::Verbatim(tokens);
                 } else if !is_nested_generator(&m.mac) {
                     m.mac.tokens = self.rewrite_tokens(m.mac.tokens.clone());
@@ -228,7 +228,7 @@ impl VisitMut for Rewriter<'_> {
 
     fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
         if let Stmt::Macro(m) = stmt {
-            if let Some(tokens) = self.expand(&m.mac) {
+            if let Some(tokens) = self.expand(&m.mac, false) {
                 let semi = m.semi_token;
                 *stmt = Stmt::Expr(Expr::Verbatim(tokens), semi);
             } else if !is_nested_generator(&m.mac) {
@@ -278,7 +278,7 @@ impl Rewriter<'_> {
                 if bang.as_char() == '!' && !preceded_by_path {
                     let mac: Option<Macro> = syn::parse2(quote!(#ident #bang #group)).ok();
                     if let Some(mac) = mac {
-                        if let Some(expanded) = self.expand(&mac) {
+                        if let Some(expanded) = self.expand(&mac, true) {
                             out.extend(Some(TokenTree::Group(Group::new(
                                 Delimiter::None,
                                 expanded,
@@ -336,6 +336,7 @@ fn expand_call(
     in_place: &HashSet<String>,
     krate: &syn::Path,
     scope: Scope,
+    in_tokens: bool,
 ) -> syn::Result<TokenStream> {
     let args = mac.tokens.clone();
     // Naming the user's macro path (an arm that expands to nothing) keeps
@@ -420,6 +421,22 @@ fn expand_call(
             match kind {
                 GenMacro::Raise => {
                     quote_spanned!(end=> match #call({ #marker #handle }, #arg).await {})
+                }
+                GenMacro::Yield if in_tokens => {
+                    // Inside another macro's tokens the `.await` can be
+                    // separated from the future (a user macro can strip it),
+                    // or the future raced and dropped (`select!`): the
+                    // guarded yield (`Yielder::yield_`, which takes the value
+                    // sent in with a write), and no `unsafe` token a macro
+                    // could capture.
+                    let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
+                    quote_spanned! {end=>
+                        #call(#handle, {
+                            #marker
+                            let #value: #yield_ty = #arg;
+                            #value
+                        }).await
+                    }
                 }
                 GenMacro::Yield => {
                     // As below, through the yield that is sound only when

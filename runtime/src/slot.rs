@@ -55,10 +55,11 @@ pub(crate) enum Cell<Y, S, E> {
     /// resumed, and it copies the value out *without writing the tag*: once
     /// the body has been polled, this tag's payload belongs to the body (or
     /// is gone), so nobody else reads or drops it (hence `ManuallyDrop`).
-    /// Until the body's next publication the tag means `Running`. (Were the
-    /// expansion's yield not resumed, which only another macro could cause
-    /// by wrapping `yield_!` in a future it drops first, the value would be
-    /// leaked, never read twice.)
+    /// Until the body's next publication the tag means `Running`. The macro
+    /// uses that yield only for a `yield_!` written directly in the body,
+    /// where the `.await` is the expansion's own and the body is parked at
+    /// nothing else; inside another macro's tokens (`select!`, a user's
+    /// `macro_rules!`) it uses the guarded yield (`SentOwned`).
     Sent(ManuallyDrop<S>),
     /// In transit to the body: the value sent in at any other yield. Its
     /// taker replaces it with `Running`; if nothing takes it, it is dropped

@@ -5,8 +5,11 @@
 //! poll is one tag test: the value sent in is there (the body resumes) or it
 //! is not (the body stays parked).
 //!
-//! There are two plain yields. `yield_!` expands to
-//! [`Yielder::__yield_awaited`] and awaits it at once, so the body is parked
+//! There are two plain yields. A `yield_!` written directly in the body
+//! expands to [`Yielder::__yield_awaited`] and awaits it at once (a
+//! `yield_!` inside another macro's tokens, where a user's macro could strip
+//! that `.await` or a `select!` drop the future, expands to the guarded
+//! [`Yielder::yield_`] instead), so the body is parked
 //! exactly there whenever its value is in the slot, and the first thing the
 //! body does when resumed is poll it: it copies the value sent in out of the
 //! slot without writing anything ([`Cell::Sent`]'s docs). A
@@ -124,7 +127,10 @@ impl<Y, S, E> Yielder<'_, Y, S, E> {
     ///
     /// The caller's obligation (the macro expansion's): the returned future
     /// is `.await`ed at once, by the expression that makes it, so that it is
-    /// never polled after it completed.
+    /// never polled after it completed, and the body polls it first whenever
+    /// it is resumed while parked there. The expansion calls it only for a
+    /// `yield_!` in the body's own syntax, never inside another macro's
+    /// tokens (`tests/yield_in_macros.rs`).
     #[doc(hidden)]
     #[inline(always)]
     pub unsafe fn __yield_awaited(&mut self, value: Y) -> YieldAwaited<'_, Y, S, E> {
