@@ -422,26 +422,10 @@ fn expand_call(
                 GenMacro::Raise => {
                     quote_spanned!(end=> match #call({ #marker #handle }, #arg).await {})
                 }
-                GenMacro::Yield if in_tokens => {
-                    // Inside another macro's tokens the `.await` can be
-                    // separated from the future (a user macro can strip it),
-                    // or the future raced and dropped (`select!`): the
-                    // guarded yield (`Yielder::yield_`, which takes the value
-                    // sent in with a write), and no `unsafe` token a macro
-                    // could capture.
-                    let value = Ident::new("__agen_value", Span::mixed_site().located_at(span));
-                    quote_spanned! {end=>
-                        #call(#handle, {
-                            #marker
-                            let #value: #yield_ty = #arg;
-                            #value
-                        }).await
-                    }
-                }
-                GenMacro::Yield => {
-                    // As below, through the yield that is sound only when
-                    // awaited at once (an `unsafe fn`): the `.await` is on
-                    // the block that makes it. The `unsafe` block holds only
+                GenMacro::Yield if !in_tokens => {
+                    // In the body's own syntax: as below, through the yield
+                    // that is sound only when awaited at once (an `unsafe
+                    // fn`): the `.await` is on the block that makes it. The `unsafe` block holds only
                     // the call on hidden names (the user's value is bound
                     // before it), and its token is the macro's own, so a
                     // `#![forbid(unsafe_code)]` crate still builds.
@@ -458,7 +442,13 @@ fn expand_call(
                         }.await
                     }
                 }
-                GenMacro::YieldCatch => {
+                GenMacro::Yield | GenMacro::YieldCatch => {
+                    // (A `yield_!` here is inside another macro's tokens,
+                    // where the `.await` can be separated from the future —
+                    // a user's macro can strip it — or the future raced and
+                    // dropped by `select!`: the guarded `Yielder::yield_`,
+                    // which takes the value sent in with a write, and no
+                    // `unsafe` token a macro could capture.)
                     // A typed binding: a value of the wrong type is reported
                     // at the value, against the declared `yield = Y`. Its
                     // block ends before the await, so the binding takes no
