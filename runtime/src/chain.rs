@@ -240,6 +240,17 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
         unsafe { (self.ops().step)(self.0, cx, command) }
     }
 
+    /// [`step`](Self::step) with `anext`'s command: resumes the inner with
+    /// `input`.
+    ///
+    /// # Safety
+    /// As for [`step`](Self::step).
+    #[inline]
+    pub(crate) unsafe fn step_next(self, cx: &mut Context<'_>, input: S) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract.
+        unsafe { self.step(cx, &mut Some(Command::Next(input))) }
+    }
+
     /// The operations of this stepper.
     ///
     /// # Safety

@@ -409,13 +409,11 @@ where
         let reply = unsafe { (*reply.cast::<Option<Poll<GenReply<G>>>>().as_ptr()).take() };
         // SAFETY: as in `erased_step`.
         let this = unsafe { Self::from_header(header) };
+        // The hot entry always hands a reply over (a `Pending` here would
+        // hang the consumer with no waker registered).
+        let reply = reply.expect("a hot step finished without a reply");
         let (inner, _, outcome) = this.project();
-        match reply {
-            Some(reply) => Self::after_step(inner, outcome, reply, false),
-            // The hot entry always hands a reply over: a `Pending` here
-            // would hang the consumer with no waker registered.
-            None => unreachable!("a hot step finished without a reply"),
-        }
+        Self::after_step(inner, outcome, reply, false)
     }
 
     /// A step that did not yield: the delegation is over; keeps its outcome.

@@ -545,9 +545,7 @@ where
             Poll::Ready(FastStep::YieldedDeeper(value)) => {
                 if !self.driven {
                     // SAFETY: see above; the step grew the chain below `leaf`.
-                    let deepest = unsafe { leaf.deepest() };
-                    // SAFETY: see above.
-                    unsafe { top.cache() }.set(deepest);
+                    unsafe { recache(top, leaf, true) };
                 }
                 // SAFETY: no body code runs; a registration has no payload.
                 unsafe { self.slot.write(Cell::Delegating(top)) };
@@ -555,8 +553,8 @@ where
             }
             Poll::Ready(FastStep::Done) => {
                 if !self.driven {
-                    // SAFETY: see above.
-                    unsafe { top.cache() }.set(None);
+                    // SAFETY: see above; `leaf`'s delegation finished.
+                    unsafe { recache(top, leaf, false) };
                 }
                 ChainNext::Continue
             }
@@ -739,7 +737,7 @@ where
                 // SAFETY: see above; the entry is `leaf`'s.
                 Some(hot) => unsafe { hot.step(cx, input, leaf) },
                 // SAFETY: see above.
-                None => unsafe { leaf.step(cx, &mut Some(Command::Next(input))) },
+                None => unsafe { leaf.step_next(cx, input) },
             }
         })
     }
@@ -768,19 +766,17 @@ where
                 // our body is parked in its delegation (chain.rs). The walk
                 // runs user code (the new deepest inner's `state()`): guarded
                 // as `step_leaf` is inside `poll_chain`.
-                let deepest = self.unwind_guarded(Self::close_chain_after_panic, |_| {
+                self.unwind_guarded(Self::close_chain_after_panic, |_| {
                     // SAFETY: see above; the step grew the chain below `leaf`.
-                    unsafe { leaf.deepest() }
+                    unsafe { recache(top, leaf, true) }
                 });
-                // SAFETY: see above.
-                unsafe { top.cache() }.set(deepest);
                 ChainNext::Yielded(value)
             }
             Poll::Ready(FastStep::Done) => {
                 // SAFETY: no body code runs; a registration has no payload.
                 unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-                // SAFETY: as above.
-                unsafe { top.cache() }.set(None);
+                // SAFETY: as above; `leaf`'s delegation finished.
+                unsafe { recache(top, leaf, false) };
                 ChainNext::Continue
             }
         }
@@ -841,7 +837,7 @@ where
         leaf: StepperPtr<Y, S, E>,
     ) -> Poll<FastStep<Y>> {
         // SAFETY: the caller's contract.
-        unsafe { leaf.step(cx, &mut Some(Command::Next(input))) }
+        unsafe { leaf.step_next(cx, input) }
     }
 
     /// [`hot_step`](Self::hot_step)'s step ended otherwise than at a plain
@@ -950,6 +946,29 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
         }
         self.drop_body();
     }
+}
+
+/// A step through a root's registration `top` changed the chain below its
+/// deepest stepper `leaf`: `grew`, the step left a deeper delegation, whose
+/// deepest stepper becomes the root's cache; else `leaf`'s delegation
+/// finished, and the cache is dropped (the root finds the level above on
+/// its general path).
+///
+/// # Safety
+/// `top` is the root's registration and `leaf` the deepest active stepper
+/// below it, both valid while the root's body is parked in its delegation
+/// (chain.rs); nothing else uses them during the call. With `grew`, this runs
+/// user code (the new deepest inner's `state()`).
+#[inline]
+unsafe fn recache<Y, S, E>(top: StepperPtr<Y, S, E>, leaf: StepperPtr<Y, S, E>, grew: bool) {
+    let deepest = if grew {
+        // SAFETY: the caller's contract.
+        unsafe { leaf.deepest() }
+    } else {
+        None
+    };
+    // SAFETY: as above.
+    unsafe { top.cache() }.set(deepest);
 }
 
 /// The slot's tag, without its payload.
