@@ -866,13 +866,6 @@ where
         unsafe { self.slot.peek(|c| matches!(c, Cell::Suspended)) }
     }
 
-    /// Parked in a delegation, the chain suspended at a yield.
-    #[inline(always)]
-    pub(crate) fn is_delegating(&self) -> bool {
-        // SAFETY: no body code runs (`&self` excludes a poll).
-        unsafe { self.slot.peek(|c| matches!(c, Cell::Delegating(_))) }
-    }
-
     /// Not started: [`start_hot`](Self::start_hot) applies.
     #[inline(always)]
     pub(crate) fn is_created(&self) -> bool {

@@ -78,8 +78,10 @@ where
     }
 }
 
-/// `poll_next` of a generator parked in a delegation: a root whose deepest
-/// stepper is cached resumes that stepper's inner with one indirect call.
+/// `poll_next` of a generator that is neither suspended nor created: a root
+/// parked in a delegation whose deepest stepper is cached resumes that
+/// stepper's inner with one indirect call; any other state goes on to the
+/// general path.
 #[inline(never)]
 fn poll_next_chain<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -91,8 +93,8 @@ where
     Fut::Output: BodyOutput<K, Error = E>,
 {
     let Some(chain) = this.parked_root_leaf() else {
-        // Driven, or nothing cached (yet, or any more): the general path,
-        // which walks the chain again.
+        // Not parked in a delegation, driven, or nothing cached (yet, or
+        // any more): the general path, which walks the chain again.
         return poll_next_slow(this, cx);
     };
     match this.chain_next(cx, chain, S::default()) {
@@ -122,9 +124,10 @@ where
     }
 }
 
-/// `poll_next` off the hot path: the first item, a chain step, or any
-/// other state. Only dispatches (each case is its own function, with its
-/// own frame), so that the two common cases pay for no other's.
+/// `poll_next` off the hot path: the first item, or a chain step (which
+/// goes on to the general path for any other state). One test: the first
+/// item is as frequent as the generators, a chain step as the items of a
+/// delegation, and everything else is rare.
 #[inline(never)]
 fn poll_next_cold<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -137,10 +140,8 @@ where
 {
     if this.is_created() {
         poll_next_start(this, cx)
-    } else if this.is_delegating() {
-        poll_next_chain(this, cx)
     } else {
-        poll_next_slow(this, cx)
+        poll_next_chain(this, cx)
     }
 }
 
@@ -158,7 +159,11 @@ where
     // SAFETY: only called for `Created`; pinned (`poll_next` came through a
     // pin).
     let hot = unsafe { this.start_hot(cx) };
-    item_of_hot(this, cx, hot)
+    // Everything but a yield is a tail call: no stack space for a reply.
+    match hot {
+        Hot::Yielded(y) => Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y))),
+        hot => item_of_hot_cold(this, cx, hot),
+    }
 }
 
 /// Any other state: the general path.
