@@ -25,7 +25,7 @@ use crate::step::Command;
 /// concurrent call is a compile error, not a run-time `RuntimeError`.
 ///
 /// The awaitables are `impl Future` (and [`replies`](Self::replies) an
-/// `impl Stream`), all `Unpin`: store one in a generic parameter or behind
+/// `impl FusedStream`), all `Unpin`: store one in a generic parameter or behind
 /// `Box<dyn Future>` rather than by name. They are `Send` and `Sync` when
 /// the generator and the values they carry in are. In generic code, bound
 /// the generator by [`AsyncGenerator`] (`G: AsyncGenerator + Send`), not by
@@ -161,7 +161,7 @@ pub trait AsyncGeneratorExt: AsyncGenerator {
     fn replies<St>(
         self: Pin<&mut Self>,
         inputs: St,
-    ) -> impl Stream<Item = Result<Self::Yield, GenError<Self>>> + FusedStream + Unpin
+    ) -> impl FusedStream<Item = Result<Self::Yield, GenError<Self>>> + Unpin
     where
         Self::Send: Default,
         St: Stream<Item = Self::Send> + Unpin,

@@ -18,6 +18,9 @@ use crate::state::GenState;
 /// shared closures (`Arc<dyn Fn(..) + Send + Sync>`): a generator keeps the
 /// hooks it bound, and may be dropped on any thread.
 #[derive(Clone, Default)]
+// The closure types are written out, not aliased: the aliases would be two
+// more public names for what a reader sees here at once.
+#[allow(clippy::type_complexity)]
 pub struct Hooks {
     /// Called when a finalizable generator starts iterating (its first call
     /// is created), with a weak handle to it.
@@ -41,9 +44,12 @@ std::thread_local! {
     static ENTERED: RefCell<Vec<Hooks>> = const { RefCell::new(Vec::new()) };
 }
 
+/// A lookup of the hooks that belong to the context a call is made in.
+type Source = fn() -> Option<Hooks>;
+
 /// Integrations' lookups of the hooks of the context a call is made in: see
 /// [`add_context_source`].
-static SOURCES: RwLock<Vec<fn() -> Option<Hooks>>> = RwLock::new(Vec::new());
+static SOURCES: RwLock<Vec<Source>> = RwLock::new(Vec::new());
 
 /// Makes `hooks` the ones generators first called on this thread bind, until
 /// the guard is dropped (then the hooks entered before are back). This is the
@@ -153,7 +159,8 @@ impl GenHandle {
     /// can be spawned.
     pub fn aclose(
         &self,
-    ) -> Option<impl Future<Output = Result<(), FinalizeError>> + Send + Unpin + use<>> {
+    ) -> Option<impl Future<Output = Result<(), FinalizeError>> + Send + Unpin + fmt::Debug + use<>>
+    {
         self.target.upgrade().map(AClose::new)
     }
 }
@@ -182,7 +189,9 @@ impl Orphan {
     /// The future of `aclose()` on the generator: `Ok(())` once its cleanup
     /// finished, or what went wrong. It is `Send + 'static`, to be spawned;
     /// take the generator's [`name`](Self::name) first to report it.
-    pub fn aclose(self) -> impl Future<Output = Result<(), FinalizeError>> + Send + Unpin {
+    pub fn aclose(
+        self,
+    ) -> impl Future<Output = Result<(), FinalizeError>> + Send + Unpin + fmt::Debug {
         AClose::new(self.target)
     }
 }
@@ -243,6 +252,15 @@ impl<C: ?Sized + Closable> Future for AClose<C> {
 }
 
 impl<C: ?Sized + Closable> Unpin for AClose<C> {}
+
+/// Shows the generator's name, as the orphan it was made from does.
+impl<C: ?Sized + Closable> fmt::Debug for AClose<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AClose")
+            .field("name", &self.target.name())
+            .finish()
+    }
+}
 
 impl<C: ?Sized + Closable> Drop for AClose<C> {
     fn drop(&mut self) {
