@@ -241,23 +241,13 @@ macro_rules! async_gen {
 }
 pub use agen_runtime::aclosing;
 pub use agen_runtime::{
-    AsyncGenerator, AsyncGeneratorExt, DelegateError, Error, GenError, GenState, GeneratorOutput,
-    Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
+    AsyncGenerator, AsyncGeneratorExt, Command, DelegateError, Error, GenError, GenReply, GenState,
+    GeneratorOutput, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError, Yielder,
 };
 /// futures-core's stream traits, which every generator implements:
 /// re-exported so that a signature can name them without another dependency.
 pub use futures_core::{FusedStream, Stream};
 
-/// The awaitables and streams that [`AsyncGeneratorExt`]'s calls return,
-/// and what `athrow` accepts. You rarely name them; [`Command`](calls::Command)
-/// and [`GenReply`](calls::GenReply) are what
-/// [`AsyncGenerator::poll_resume`] takes and answers, for implementing the
-/// protocol by hand.
-pub mod calls {
-    pub use agen_runtime::{
-        AClose, ASend, AThrow, Command, GenReply, Next, Replies, Throwable, TryNext, TrySend,
-    };
-}
 #[cfg(feature = "alloc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "alloc")))]
 pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
@@ -275,10 +265,19 @@ pub use agen_runtime::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
 ///   `firstiter` and `finalizer` hooks, scoped to a thread or a runtime;
 /// - `agen::tokio` (feature `tokio`) and `agen::async_executor` (feature
 ///   `async-executor`): ready integrations.
+///
+/// A generator binds hooks when its first call's awaitable is created, and
+/// keeps them: those [`enter`](hooks::enter)ed on the thread (innermost
+/// first; a registry's `enter` and `scope` too), else those of the tokio
+/// runtime the call is made in if `agen::tokio::install` gave it a registry,
+/// else none ([`current`](hooks::current) tells which).
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub mod hooks {
-    pub use agen_runtime::finalization::*;
+    pub use agen_runtime::finalization::{
+        Cleanup, Finalizable, FinalizeError, FinalizeErrorKind, GenHandle, Hooks, HooksGuard,
+        LocalCleanup, LocalFinalizable, LocalRegistry, Orphan, Registry, current, enter,
+    };
 }
 
 #[cfg(feature = "tokio")]

@@ -44,9 +44,10 @@ use std::vec::Vec;
 
 use tokio::runtime::{Handle, Id};
 
-use crate::hooks::{
-    FinalizeError, Hooks, HooksGuard, LocalCleanup, LocalRegistry, Registry, add_context_source,
-};
+use crate::hooks::{FinalizeError, Hooks, HooksGuard, LocalCleanup, LocalRegistry, Registry};
+// Not in `agen::hooks`: answering "which hooks belong here" on any thread is
+// what an executor integration like this one does, not something users call.
+use agen_runtime::finalization::add_context_source;
 
 /// The registry of each runtime that installed one, newest last.
 static RUNTIMES: Mutex<Vec<(Id, Weak<Registry>)>> = Mutex::new(Vec::new());

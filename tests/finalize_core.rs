@@ -267,6 +267,8 @@ fn polling_a_finished_orphan_close_again_is_an_error_not_a_panic() {
     drop(g);
     let orphan = orphans.lock().unwrap().pop().unwrap();
     let mut close = pin!(orphan.aclose());
+    // The future is unnamed, but still debuggable: it shows the generator.
+    assert_eq!(format!("{close:?}"), r#"AClose { name: "g" }"#);
     assert_eq!(block_on(close.as_mut()), Ok(()));
     let mut cx = Context::from_waker(Waker::noop());
     match Pin::new(&mut close).poll(&mut cx) {

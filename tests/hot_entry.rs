@@ -211,7 +211,7 @@ fn cancelled_and_forgotten_hot_steps() {
             let mut step = root.as_mut().asend(4); // waits at sleep0
             assert!(poll_once(Pin::new(&mut step)).is_pending());
             if forget {
-                // `ASend` has no `Drop` today, so this equals dropping it;
+                // `asend`'s future has no `Drop` today, so this equals dropping it;
                 // kept so that a `Drop` added later is covered too.
                 #[allow(clippy::forget_non_drop)]
                 std::mem::forget(step);
@@ -266,8 +266,8 @@ fn decline_and_user_inner() {
         fn poll_resume(
             self: Pin<&mut Self>,
             _: &mut std::task::Context<'_>,
-            c: &mut Option<agen::calls::Command<u32, std::convert::Infallible>>,
-        ) -> std::task::Poll<agen::calls::GenReply<Self>> {
+            c: &mut Option<agen::Command<u32, std::convert::Infallible>>,
+        ) -> std::task::Poll<agen::GenReply<Self>> {
             let _ = c.take();
             let me = self.get_mut();
             me.0 += 1;
@@ -317,8 +317,8 @@ impl AsyncGenerator for Grumpy {
     fn poll_resume(
         self: Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
-        c: &mut Option<agen::calls::Command<u32, std::convert::Infallible>>,
-    ) -> std::task::Poll<agen::calls::GenReply<Self>> {
+        c: &mut Option<agen::Command<u32, std::convert::Infallible>>,
+    ) -> std::task::Poll<agen::GenReply<Self>> {
         let _ = c.take();
         let me = self.get_mut();
         me.1 += 1;
@@ -378,8 +378,11 @@ fn panic_while_extending_cache_then_used() {
             Err(Error::StopAsyncIteration(None))
         ));
     }
-    let mut send = std::pin::pin!(root.as_mut().asend(3));
-    assert!(poll_once(send.as_mut()).is_ready());
+    {
+        // The future borrows the root until it is dropped, done or not.
+        let mut send = std::pin::pin!(root.as_mut().asend(3));
+        assert!(poll_once(send.as_mut()).is_ready());
+    }
     assert_eq!(root.state(), GenState::Closed);
     drop(root);
     assert_eq!(

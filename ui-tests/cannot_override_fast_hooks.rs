@@ -5,8 +5,7 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use agen::{AsyncGenerator, AsyncGeneratorExt, GenState, async_gen, yield_};
-use agen::calls::{Command, GenReply};
+use agen::{AsyncGenerator, AsyncGeneratorExt, Command, GenReply, GenState, async_gen, yield_};
 
 struct MyGen;
 

@@ -1,7 +1,10 @@
 //! The calls: `anext`, `asend`, `athrow`, `aclose` (Python's names and
 //! semantics) and `try_anext`, `try_asend` (Rust's shape), as an extension
 //! trait implemented for every generator, sized or not, and the awaitables
-//! they return.
+//! they return. The awaitables' types are private: the trait's methods return
+//! them as `impl Future`, so that they can change without a breaking release,
+//! and callers still see their auto traits (`Send`, `Sync`) through the opaque
+//! type.
 
 use core::future::Future;
 
@@ -20,6 +23,14 @@ use crate::step::Command;
 /// Each call borrows the generator mutably for as long as its awaitable
 /// lives, so there is at most one call in flight per generator: a second
 /// concurrent call is a compile error, not a run-time `RuntimeError`.
+///
+/// The awaitables are `impl Future` (and [`replies`](Self::replies) an
+/// `impl FusedStream`), all `Unpin`: store one in a generic parameter or behind
+/// `Box<dyn Future>` rather than by name. They are `Send` and `Sync` when
+/// the generator and the values they carry in are. In generic code, bound
+/// the generator by [`AsyncGenerator`] (`G: AsyncGenerator + Send`), not by
+/// this trait: the compiler sees through the blanket implementation to the
+/// futures' auto traits, but not through a `G: AsyncGeneratorExt` bound.
 ///
 /// Python's four calls report the end of iteration as an error
 /// ([`Error::StopAsyncIteration`]), as Python raises it; `try_anext` and
@@ -54,43 +65,49 @@ pub trait AsyncGeneratorExt: AsyncGenerator {
     /// Python's `__anext__()`: resumes with `Send::default()` and resolves to
     /// the next yielded value. If a step is in flight (its awaitable was
     /// dropped), continues it.
-    fn anext(self: Pin<&mut Self>) -> Next<'_, Self>
+    fn anext(
+        self: Pin<&mut Self>,
+    ) -> impl Future<Output = Result<Self::Yield, GenError<Self>>> + Unpin
     where
         Self::Send: Default,
     {
-        let mut this = self;
-        this.as_mut().on_call(false);
-        Next(Call::new(this, Command::Next(Default::default())))
+        next(self)
     }
 
     /// Python's `asend(value)`: resumes the body with `value` (the result of
     /// its `yield_!`). Before the first `anext` it is the `TypeError` kind,
     /// and the generator stays `Created`.
-    fn asend(self: Pin<&mut Self>, value: Self::Send) -> ASend<'_, Self> {
-        let mut this = self;
-        this.as_mut().on_call(false);
-        ASend(Call::new(this, Command::Send(value)))
+    fn asend(
+        self: Pin<&mut Self>,
+        value: Self::Send,
+    ) -> impl Future<Output = Result<Self::Yield, GenError<Self>>> + Unpin {
+        send(self, value)
     }
 
     /// Python's `athrow(error)`: raises `error` in the body at its yield.
     /// Resolves to `Ok(Some(y))` if the body catches it and yields,
     /// `Ok(None)` on a finished generator, or an error.
     ///
-    /// `error` is the body's error type, or any [`Thrown`]: Python can throw
-    /// `GeneratorExit` too (`athrow(Thrown::GeneratorExit)`). Unlike
-    /// [`aclose`](Self::aclose), a body that catches it and yields answers
-    /// with the item, and if it re-raises it the call fails with
-    /// [`Error::GeneratorExit`]; a delegating body closes its inner first.
-    fn athrow(self: Pin<&mut Self>, error: impl Throwable<Self::Error>) -> AThrow<'_, Self> {
+    /// `error` is the body's error type `E`, or any [`Thrown<E>`]: Python can
+    /// throw `GeneratorExit` too (`athrow(Thrown::GeneratorExit)`). Any other
+    /// type is a compile error naming the expected `Thrown<E>`: convert the
+    /// value into `E` first. Unlike [`aclose`](Self::aclose), a body that
+    /// catches it and yields answers with the item, and if it re-raises it
+    /// the call fails with [`Error::GeneratorExit`]; a delegating body closes
+    /// its inner first.
+    fn athrow(
+        self: Pin<&mut Self>,
+        error: impl Into<Thrown<Self::Error>>,
+    ) -> impl Future<Output = Result<Option<Self::Yield>, GenError<Self>>> + Unpin {
         let mut this = self;
         this.as_mut().on_call(false);
-        AThrow(Call::new(this, Command::Throw(error.into_thrown())))
+        AThrow(Call::new(this, Command::Throw(error.into())))
     }
 
     /// Python's `aclose()`: raises `GeneratorExit` in the body at its yield
     /// and waits for the body to finish (running its async cleanup if it
     /// catches the exit). `Ok(())` also on a finished or unstarted generator.
-    fn aclose(self: Pin<&mut Self>) -> AClose<'_, Self> {
+    fn aclose(self: Pin<&mut Self>) -> impl Future<Output = Result<(), GenError<Self>>> + Unpin {
         let mut this = self;
         this.as_mut().on_call(true);
         AClose(Call::new(this, Command::Close))
@@ -99,16 +116,21 @@ pub trait AsyncGeneratorExt: AsyncGenerator {
     /// `anext`, in Rust's shape: `Ok(Some(item))`, `Ok(None)` once the
     /// generator has finished (its return value, if any, is dropped: use
     /// [`anext`](Self::anext) to see it), `Err` for any other error.
-    fn try_anext(self: Pin<&mut Self>) -> TryNext<'_, Self>
+    fn try_anext(
+        self: Pin<&mut Self>,
+    ) -> impl Future<Output = Result<Option<Self::Yield>, GenError<Self>>> + Unpin
     where
         Self::Send: Default,
     {
-        TryNext(self.anext())
+        TryNext(next(self))
     }
 
     /// `asend`, in Rust's shape: see [`try_anext`](Self::try_anext).
-    fn try_asend(self: Pin<&mut Self>, value: Self::Send) -> TrySend<'_, Self> {
-        TrySend(self.asend(value))
+    fn try_asend(
+        self: Pin<&mut Self>,
+        value: Self::Send,
+    ) -> impl Future<Output = Result<Option<Self::Yield>, GenError<Self>>> + Unpin {
+        TrySend(send(self, value))
     }
 
     /// Drives the generator from a stream of inputs: a `Stream` of its
@@ -136,7 +158,10 @@ pub trait AsyncGeneratorExt: AsyncGenerator {
     /// assert_eq!(replies, [Ok(0), Ok(1), Ok(3), Ok(6)]);
     /// # });
     /// ```
-    fn replies<St>(self: Pin<&mut Self>, inputs: St) -> Replies<'_, Self, St>
+    fn replies<St>(
+        self: Pin<&mut Self>,
+        inputs: St,
+    ) -> impl FusedStream<Item = Result<Self::Yield, GenError<Self>>> + Unpin
     where
         Self::Send: Default,
         St: Stream<Item = Self::Send> + Unpin,
@@ -153,34 +178,19 @@ pub trait AsyncGeneratorExt: AsyncGenerator {
 
 impl<G: AsyncGenerator + ?Sized> AsyncGeneratorExt for G {}
 
-/// What [`athrow`](AsyncGeneratorExt::athrow) takes: the generator's error type
-/// `E`, or a [`Thrown<E>`] (to throw `GeneratorExit`). Sealed.
-#[diagnostic::on_unimplemented(
-    message = "`athrow` takes the generator's error type `{E}` or a `Thrown<{E}>`, not `{Self}`",
-    label = "not a `{E}`",
-    note = "convert it into `{E}` first, or throw `Thrown::GeneratorExit`"
-)]
-pub trait Throwable<E>: sealed::Sealed<E> {
-    /// The exception this value raises in the body.
-    fn into_thrown(self) -> Thrown<E>;
+/// `anext`'s awaitable, which `try_anext` wraps.
+fn next<G: AsyncGenerator + ?Sized>(mut generator: Pin<&mut G>) -> Next<'_, G>
+where
+    G::Send: Default,
+{
+    generator.as_mut().on_call(false);
+    Next(Call::new(generator, Command::Next(Default::default())))
 }
 
-mod sealed {
-    pub trait Sealed<E> {}
-    impl<E> Sealed<E> for E {}
-    impl<E> Sealed<E> for super::Thrown<E> {}
-}
-
-impl<E> Throwable<E> for E {
-    fn into_thrown(self) -> Thrown<E> {
-        Thrown::Error(self)
-    }
-}
-
-impl<E> Throwable<E> for Thrown<E> {
-    fn into_thrown(self) -> Thrown<E> {
-        self
-    }
+/// `asend`'s awaitable, which `try_asend` wraps.
+fn send<G: AsyncGenerator + ?Sized>(mut generator: Pin<&mut G>, value: G::Send) -> ASend<'_, G> {
+    generator.as_mut().on_call(false);
+    ASend(Call::new(generator, Command::Send(value)))
 }
 
 /// One call in flight: the command until the first poll, then a borrow of the
@@ -214,7 +224,7 @@ macro_rules! call_future {
     ($(#[$doc:meta])* $name:ident, $output:ty, |$reply:ident| $map:expr) => {
         $(#[$doc])*
         #[must_use = "futures do nothing unless you `.await` or poll them"]
-        pub struct $name<'a, G: AsyncGenerator + ?Sized>(Call<'a, G>);
+        pub(crate) struct $name<'a, G: AsyncGenerator + ?Sized>(Call<'a, G>);
 
         impl<G: AsyncGenerator + ?Sized> Unpin for $name<'_, G> {}
 
@@ -275,7 +285,7 @@ macro_rules! try_future {
     ($(#[$doc:meta])* $name:ident, $call:ident) => {
         $(#[$doc])*
         #[must_use = "futures do nothing unless you `.await` or poll them"]
-        pub struct $name<'a, G: AsyncGenerator + ?Sized>($call<'a, G>);
+        pub(crate) struct $name<'a, G: AsyncGenerator + ?Sized>($call<'a, G>);
 
         impl<G: AsyncGenerator + ?Sized> Future for $name<'_, G> {
             type Output = Result<Option<G::Yield>, GenError<G>>;
@@ -297,7 +307,7 @@ try_future!(
 
 /// The `Stream` of [`AsyncGeneratorExt::replies`].
 #[must_use = "streams do nothing unless polled"]
-pub struct Replies<'a, G: AsyncGenerator + ?Sized, St> {
+pub(crate) struct Replies<'a, G: AsyncGenerator + ?Sized, St> {
     generator: Pin<&'a mut G>,
     inputs: St,
     /// The call in flight's command, until its first poll takes it.

@@ -22,7 +22,7 @@ use core::fmt;
 ///     }
 /// }
 /// assert_eq!(describe(Thrown::GeneratorExit), "closing");
-/// // An `E` converts into `Thrown<E>` (what `raise_!(e)` relies on).
+/// // An `E` converts into `Thrown<E>` (what `raise_!(e)` and `athrow(e)` rely on).
 /// let t: Thrown<&str> = "boom".into();
 /// assert_eq!(t, Thrown::Error("boom"));
 /// ```

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use futures_core::{FusedStream, Stream};
 
 use crate::closable::{Closable, Name, Shared};
-use crate::hooks::{FinalizerHook, GenHandle, Orphan, current};
+use crate::hooks::{GenHandle, Orphan, current};
 use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
 use crate::registry::{LocalBinding, LocalRegistry};
 use crate::state::GenState;
@@ -28,7 +28,7 @@ trait Binding<G>: Sized {
 }
 
 /// The `Send` form's binding: the finalizer hook (if any).
-struct Hooked(Option<FinalizerHook>);
+struct Hooked(Option<Arc<dyn Fn(Orphan) + Send + Sync>>);
 
 impl<G> Binding<G> for Hooked
 where

@@ -14,18 +14,20 @@ use std::vec::Vec;
 use crate::closable::{Closable, FinalizeError, FinalizeErrorKind, Name};
 use crate::state::GenState;
 
-/// Called when a finalizable generator starts iterating.
-pub type FirstIterHook = Arc<dyn Fn(&GenHandle) + Send + Sync>;
-/// Called with an unfinished generator that is being dropped.
-pub type FinalizerHook = Arc<dyn Fn(Orphan) + Send + Sync>;
-
-/// The pair of hooks, as `sys.get_asyncgen_hooks()` returns them.
+/// The pair of hooks, as `sys.get_asyncgen_hooks()` returns them. Both are
+/// shared closures (`Arc<dyn Fn(..) + Send + Sync>`): a generator keeps the
+/// hooks it bound, and may be dropped on any thread.
 #[derive(Clone, Default)]
+// The closure types are written out, not aliased: the aliases would be two
+// more public names for what a reader sees here at once.
+#[allow(clippy::type_complexity)]
 pub struct Hooks {
-    /// See [`FirstIterHook`].
-    pub firstiter: Option<FirstIterHook>,
-    /// See [`FinalizerHook`].
-    pub finalizer: Option<FinalizerHook>,
+    /// Called when a finalizable generator starts iterating (its first call
+    /// is created), with a weak handle to it.
+    pub firstiter: Option<Arc<dyn Fn(&GenHandle) + Send + Sync>>,
+    /// Called with an unfinished generator that is being dropped: spawn its
+    /// [`Orphan::aclose`] to run its async cleanup.
+    pub finalizer: Option<Arc<dyn Fn(Orphan) + Send + Sync>>,
 }
 
 impl fmt::Debug for Hooks {
@@ -42,12 +44,12 @@ std::thread_local! {
     static ENTERED: RefCell<Vec<Hooks>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A lookup of the hooks that belong to the context a call is made in: see
-/// [`add_context_source`].
-pub type ContextSource = fn() -> Option<Hooks>;
+/// A lookup of the hooks that belong to the context a call is made in.
+type Source = fn() -> Option<Hooks>;
 
-/// Integrations' lookups of the hooks of the context a call is made in.
-static SOURCES: RwLock<Vec<ContextSource>> = RwLock::new(Vec::new());
+/// Integrations' lookups of the hooks of the context a call is made in: see
+/// [`add_context_source`].
+static SOURCES: RwLock<Vec<Source>> = RwLock::new(Vec::new());
 
 /// Makes `hooks` the ones generators first called on this thread bind, until
 /// the guard is dropped (then the hooks entered before are back). This is the
@@ -107,7 +109,7 @@ impl fmt::Debug for HooksGuard {
 /// in, for executors that know their own context on any thread (tokio's
 /// current runtime). Consulted after the hooks [`enter`]ed on the thread, in
 /// the order registered; registering the same function again does nothing.
-pub fn add_context_source(source: ContextSource) {
+pub fn add_context_source(source: fn() -> Option<Hooks>) {
     let mut sources = SOURCES.write().unwrap_or_else(|p| p.into_inner());
     // Compared by address: the same function registered twice (by two
     // installs) is looked up once.
@@ -152,10 +154,14 @@ impl GenHandle {
         self.target.upgrade().map(|t| t.state())
     }
     /// `aclose()` on it if it is still alive; `None` once it has been freed.
-    pub fn aclose(&self) -> Option<ACloseOrphan> {
-        self.target
-            .upgrade()
-            .map(|target| ACloseOrphan(AClose::new(target)))
+    /// The future resolves to `Ok(())` once the generator's cleanup finished,
+    /// or to what went wrong; it owns the generator (`Send + 'static`), so it
+    /// can be spawned.
+    pub fn aclose(
+        &self,
+    ) -> Option<impl Future<Output = Result<(), FinalizeError>> + Send + Unpin + fmt::Debug + use<>>
+    {
+        self.target.upgrade().map(AClose::new)
     }
 }
 
@@ -180,9 +186,13 @@ impl Orphan {
     pub fn name(&self) -> &str {
         self.target.name()
     }
-    /// The future of `aclose()` on the generator. It is `Send + 'static`.
-    pub fn aclose(self) -> ACloseOrphan {
-        ACloseOrphan(AClose::new(self.target))
+    /// The future of `aclose()` on the generator: `Ok(())` once its cleanup
+    /// finished, or what went wrong. It is `Send + 'static`, to be spawned;
+    /// take the generator's [`name`](Self::name) first to report it.
+    pub fn aclose(
+        self,
+    ) -> impl Future<Output = Result<(), FinalizeError>> + Send + Unpin + fmt::Debug {
+        AClose::new(self.target)
     }
 }
 
@@ -190,33 +200,6 @@ impl fmt::Debug for Orphan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Orphan")
             .field("name", &self.target.name())
-            .finish()
-    }
-}
-
-/// Future of `aclose()` on an orphaned or registered generator: `Ok(())`
-/// once its cleanup finished, or what went wrong.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ACloseOrphan(pub(crate) AClose<dyn Closable + Send + Sync>);
-
-impl ACloseOrphan {
-    /// The generator's name.
-    pub fn name(&self) -> &str {
-        self.0.name()
-    }
-}
-
-impl Future for ACloseOrphan {
-    type Output = Result<(), FinalizeError>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx)
-    }
-}
-
-impl fmt::Debug for ACloseOrphan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ACloseOrphan")
-            .field("name", &self.0.name())
             .finish()
     }
 }
@@ -269,6 +252,15 @@ impl<C: ?Sized + Closable> Future for AClose<C> {
 }
 
 impl<C: ?Sized + Closable> Unpin for AClose<C> {}
+
+/// Shows the generator's name, as the orphan it was made from does.
+impl<C: ?Sized + Closable> fmt::Debug for AClose<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AClose")
+            .field("name", &self.target.name())
+            .finish()
+    }
+}
 
 impl<C: ?Sized + Closable> Drop for AClose<C> {
     fn drop(&mut self) {

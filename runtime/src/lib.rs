@@ -68,9 +68,7 @@ mod yielder;
 pub use aclosing::aclosing;
 #[cfg(feature = "alloc")]
 pub use boxed::{BoxAsyncGenerator, BoxOutput, LocalBoxAsyncGenerator};
-pub use calls::{
-    AClose, ASend, AThrow, AsyncGeneratorExt, Next, Replies, Throwable, TryNext, TrySend,
-};
+pub use calls::AsyncGeneratorExt;
 pub use delegate::Delegate;
 pub use error::{
     DelegateError, Error, Rejected, RuntimeError, StopIterationLike, Thrown, TypeError,
@@ -122,10 +120,9 @@ pub mod finalization {
     pub use crate::closable::{FinalizeError, FinalizeErrorKind};
     pub use crate::finalize::{Finalizable, LocalFinalizable};
     pub use crate::hooks::{
-        ACloseOrphan, ContextSource, FinalizerHook, FirstIterHook, GenHandle, Hooks, HooksGuard,
-        Orphan, add_context_source, current, enter,
+        GenHandle, Hooks, HooksGuard, Orphan, add_context_source, current, enter,
     };
-    pub use crate::registry::{Cleanup, LocalCleanup, LocalRegistry, Registry, Scoped};
+    pub use crate::registry::{Cleanup, LocalCleanup, LocalRegistry, Registry};
 }
 
 pub mod expansion;

@@ -35,9 +35,8 @@ pub type GenError<G> =
 /// implemented for every generator, trait objects included.
 ///
 /// It can be implemented by hand, as `Stream` is: `poll_resume` runs a
-/// `Command` (`agen::calls::Command`) and answers a `GenReply`
-/// (`agen::calls::GenReply`). A hand-written generator behaves like any other
-/// under `yield_from_!` (which then forwards each call to it).
+/// [`Command`] and answers a [`GenReply`]. A hand-written generator behaves
+/// like any other under `yield_from_!` (which then forwards each call to it).
 ///
 /// ```
 /// use agen::{async_generator, yield_, AsyncGenerator, AsyncGeneratorExt, Error};

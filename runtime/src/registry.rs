@@ -394,8 +394,10 @@ impl Registry {
     }
 
     /// `future`, with this registry entered during each of its polls: every
-    /// generator first called inside it binds this registry.
-    pub fn scope<F: Future>(&self, future: F) -> Scoped<F> {
+    /// generator first called inside it binds this registry. The returned
+    /// future does not borrow the registry, and is `Send` (or `Unpin`) when
+    /// `future` is.
+    pub fn scope<F: Future>(&self, future: F) -> impl Future<Output = F::Output> + use<F> {
         Scoped {
             hooks: self.hooks(),
             future,
@@ -413,8 +415,7 @@ impl fmt::Debug for Registry {
 
 /// A future with a registry's hooks entered during each poll: see
 /// [`Registry::scope`].
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Scoped<F> {
+struct Scoped<F> {
     hooks: Hooks,
     future: F,
 }

@@ -23,12 +23,11 @@
 //! `loop_shutdown` inside a window is a second borrow too when the event
 //! loop would close the generator under test.
 
-use std::future::Future as _;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use agen::calls::{AClose, ASend, AThrow, Next};
 use agen::hooks::Finalizable;
 use agen::{AsyncGenerator, AsyncGeneratorExt, GenState, Thrown};
 
@@ -214,34 +213,38 @@ fn creates_awaitable(op: &DriverOp) -> bool {
 // Call awaitables
 // ---------------------------------------------------------------------------
 
-/// The awaitable of one call: agen's own futures, kept as they are so that a
-/// `reuse` polls the very future that already completed.
+/// A call's awaitable, boxed because its type cannot be named (the calls
+/// return `impl Future + Unpin`).
+type Boxed<'g, T> = Box<dyn Future<Output = T> + Unpin + 'g>;
+
+/// The awaitable of one call: agen's own futures, boxed but otherwise kept as
+/// they are so that a `reuse` polls the very future that already completed.
 enum CallFuture<'g, G: PyGen> {
-    Next(Next<'g, G>),
-    Send(ASend<'g, G>),
-    Throw(AThrow<'g, G>),
-    Close(AClose<'g, G>),
+    Next(Boxed<'g, Result<G::Yield, CallError>>),
+    Send(Boxed<'g, Result<G::Yield, CallError>>),
+    Throw(Boxed<'g, Result<Option<G::Yield>, CallError>>),
+    Close(Boxed<'g, Result<(), CallError>>),
 }
 
 impl<'g, G: PyGen> CallFuture<'g, G> {
     fn new(generator: Pin<&'g mut G>, call: &Call) -> Self {
         match call {
-            Call::Anext => CallFuture::Next(generator.anext()),
+            Call::Anext => CallFuture::Next(Box::new(generator.anext())),
             // Python's `asend(None)` is `__anext__()` except in two states:
             // it may start a just-started generator (Rust's `asend` refuses
             // any value there, so that is `anext`), and it is "already
             // running" while a step is in flight (where Rust's `anext`
             // continues the step, so that is `asend`).
             Call::Asend(None) if generator.state() == GenState::Created => {
-                CallFuture::Next(generator.anext())
+                CallFuture::Next(Box::new(generator.anext()))
             }
-            Call::Asend(v) => CallFuture::Send(generator.asend(*v)),
+            Call::Asend(v) => CallFuture::Send(Box::new(generator.asend(*v))),
             // Python's `athrow(GeneratorExit)` is agen's too.
             Call::Athrow(e) if e.kind == ErrKind::GeneratorExit => {
-                CallFuture::Throw(generator.athrow(Thrown::GeneratorExit))
+                CallFuture::Throw(Box::new(generator.athrow(Thrown::GeneratorExit)))
             }
-            Call::Athrow(e) => CallFuture::Throw(generator.athrow(e.clone())),
-            Call::Aclose => CallFuture::Close(generator.aclose()),
+            Call::Athrow(e) => CallFuture::Throw(Box::new(generator.athrow(e.clone()))),
+            Call::Aclose => CallFuture::Close(Box::new(generator.aclose())),
         }
     }
 

@@ -32,12 +32,15 @@ use std::task::{Context, Poll, Waker};
 use std::cell::RefCell;
 
 use agen::hooks::{
-    ACloseOrphan, Cleanup, FinalizeError, FinalizeErrorKind, GenHandle, Hooks, HooksGuard, Orphan,
-    Registry, enter,
+    Cleanup, FinalizeError, FinalizeErrorKind, GenHandle, Hooks, HooksGuard, Orphan, Registry,
+    enter,
 };
 
 use crate::interp::Trace;
 use crate::scenario::FinalizerHook;
+
+/// `Orphan::aclose()`'s future, boxed because its type cannot be named.
+type OrphanClose = Pin<Box<dyn Future<Output = Result<(), FinalizeError>> + Send>>;
 
 /// A queue shared with hooks (which must be `Send + Sync + 'static`).
 type Queue<T> = Arc<Mutex<VecDeque<T>>>;
@@ -51,8 +54,9 @@ fn pop<T>(queue: &Queue<T>) -> Option<T> {
 /// The hooks, queues and event loop of one scenario run.
 pub struct Finalization {
     trace: Trace,
-    /// Cleanups queued by the `aclose` finalizer hook.
-    cleanups: Queue<ACloseOrphan>,
+    /// Cleanups queued by the `aclose` finalizer hook: each orphan's name
+    /// (taken before `aclose` consumed it) and its `aclose()` future.
+    cleanups: Queue<(String, OrphanClose)>,
     /// asyncio environment: the loop's bookkeeping and its tasks.
     event_loop: Option<EventLoop>,
     /// The hooks entered, innermost last.
@@ -124,7 +128,7 @@ impl Finalization {
         let firstiter = firstiter.then(|| {
             Arc::new(move |registration: &GenHandle| {
                 trace.push(format!("hook firstiter {}", registration.name()));
-            }) as agen::hooks::FirstIterHook
+            }) as Arc<dyn Fn(&GenHandle) + Send + Sync>
         });
         let trace = self.trace.clone();
         let cleanups = Arc::clone(&self.cleanups);
@@ -133,15 +137,16 @@ impl Finalization {
             // Dropping the orphan frees the generator: no body code runs.
             FinalizerHook::Record => Some(Arc::new(move |orphan: Orphan| {
                 trace.push(format!("hook finalizer {}", orphan.name()));
-            }) as agen::hooks::FinalizerHook),
+            }) as Arc<dyn Fn(Orphan) + Send + Sync>),
             FinalizerHook::Aclose => Some(Arc::new(move |orphan: Orphan| {
-                trace.push(format!("hook finalizer {}", orphan.name()));
-                let cleanup = orphan.aclose();
+                let name = orphan.name().to_owned();
+                trace.push(format!("hook finalizer {name}"));
+                let cleanup: OrphanClose = Box::pin(orphan.aclose());
                 cleanups
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .push_back(cleanup);
-            }) as agen::hooks::FinalizerHook),
+                    .push_back((name, cleanup));
+            }) as Arc<dyn Fn(Orphan) + Send + Sync>),
         };
         self.entered.borrow_mut().push(enter(Hooks {
             firstiter,
@@ -175,11 +180,9 @@ impl Finalization {
     pub fn settle(&self) {
         loop {
             let mut progressed = false;
-            while let Some(cleanup) = pop(&self.cleanups) {
-                let name = cleanup.name().to_owned();
+            while let Some((name, mut cleanup)) = pop(&self.cleanups) {
                 // Kept until recorded, as the oracle keeps the awaitable:
                 // dropping it may free the generator (and call hooks).
-                let mut cleanup = pin!(cleanup);
                 let outcome = match run_to_completion(cleanup.as_mut()) {
                     Ok(()) => "ok".to_owned(),
                     Err(e) if e.kind() == FinalizeErrorKind::AlreadyClosing => {
