@@ -29,7 +29,23 @@ where
         // SAFETY: nothing here moves the generator or its body.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.is_suspended() {
-            return poll_next_cold(this, cx);
+            // A root parked in a delegation with a hot leaf: the chain's hot
+            // path, in line too, for a body that may delegate (only: in line
+            // it makes the consumer's loop too big to inline the body's poll
+            // with it; `poll_next_cold` takes it for the others).
+            let chain = match <Fut::Output as BodyOutput<K>>::CHAIN {
+                true => this.hot_chain(),
+                false => None,
+            };
+            let Some(chain) = chain else {
+                return poll_next_cold(this, cx);
+            };
+            return match this.chain_next(cx, chain, S::default()) {
+                Poll::Ready(FastStep::Yielded(y)) => {
+                    Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
+                }
+                step => chain_item_cold(this, cx, step),
+            };
         }
         // SAFETY: checked `Suspended`; pinned (we came through a pin).
         match unsafe { this.resume_hot(cx, S::default()) } {
@@ -78,8 +94,8 @@ where
     }
 }
 
-/// `poll_next` of a generator parked in a delegation: a root whose deepest
-/// stepper is cached resumes that stepper's inner with one indirect call.
+/// `poll_next` of a root parked in a delegation with a hot leaf
+/// (`DelegatingHot`): resumes that leaf's inner with one indirect call.
 #[inline(never)]
 fn poll_next_chain<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -90,9 +106,7 @@ where
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
-    let Some(chain) = this.parked_root_leaf() else {
-        // Driven, or nothing cached (yet, or any more): the general path,
-        // which walks the chain again.
+    let Some(chain) = this.hot_chain() else {
         return poll_next_slow(this, cx);
     };
     match this.chain_next(cx, chain, S::default()) {
@@ -122,7 +136,7 @@ where
     }
 }
 
-/// `poll_next` off the hot path: the first item, a chain step, or any
+/// `poll_next` off the hot path: a chain step, the first item, or any
 /// other state. Only dispatches (each case is its own function, with its
 /// own frame), so that the two common cases pay for no other's.
 #[inline(never)]
@@ -135,10 +149,10 @@ where
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
-    if this.is_created() {
-        poll_next_start(this, cx)
-    } else if this.is_delegating() {
+    if this.is_delegating_hot() {
         poll_next_chain(this, cx)
+    } else if this.is_created() {
+        poll_next_start(this, cx)
     } else {
         poll_next_slow(this, cx)
     }
