@@ -24,6 +24,7 @@ pub fn generator(
     in_place: &HashSet<String>,
     mut block: syn::Block,
 ) -> TokenStream {
+    let chained = may_delegate(block.to_token_stream());
     body::rewrite(&mut block, &args.yield_ty, in_place, &args.krate);
     let krate = &args.krate;
     let hidden = Span::mixed_site();
@@ -32,7 +33,10 @@ pub fn generator(
     let send_ty = send_ty(args);
     let err_ty = output.error_ty();
     let ret_ty = &output.ty;
-    let kind = output.kind_expr();
+    let mut kind = output.kind_expr();
+    if chained {
+        kind = quote_spanned!(Span::mixed_site()=> #krate::__private::Chained::new(#kind));
+    }
     let stmts = &block.stmts;
     let ret = quote_spanned!(hidden=> __agen_ret);
     let body = quote_spanned!(hidden=> __agen_body);
@@ -72,6 +76,21 @@ pub fn generator(
             }
         }
     }
+}
+
+/// Whether the body may delegate to another generator: `yield_from_!`,
+/// `yield_from_catch_!` or `co!` appears anywhere in its tokens (also inside
+/// other macros' tokens; a `co` that is something else only costs the
+/// generator's `Stream` view a bigger hot path). Its kind is then wrapped in
+/// `Chained`, which keeps the delegation chain's hot path in line.
+fn may_delegate(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(ident) => {
+            ident == "yield_from_" || ident == "yield_from_catch_" || ident == "co"
+        }
+        proc_macro2::TokenTree::Group(group) => may_delegate(group.stream()),
+        _ => false,
+    })
 }
 
 fn send_ty(args: &Args) -> TokenStream {

@@ -366,12 +366,27 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
     }
 }
 
-/// A leaf's hot step: resumes the generator at `data` with `input` when it
-/// is parked at a plain yield and answers its yield in place; otherwise
-/// finishes the step through the stepper `leaf` (the general step, or
-/// [`StepperPtr::finish`]).
-pub(crate) type HotFn<Y, S, E> =
-    unsafe fn(NonNull<()>, &mut Context<'_>, S, StepperPtr<Y, S, E>) -> Poll<FastStep<Y>>;
+/// A leaf's hot step: resumes the generator at `call.data` with the second
+/// argument when it is parked at a plain yield and answers its yield in
+/// place; otherwise finishes the step through the stepper `call.leaf` (the
+/// general step, or [`StepperPtr::finish`]).
+///
+/// The call's other arguments travel in a [`HotCall`] in the caller's frame,
+/// behind a raw pointer: the step keeps only that pointer across the poll of
+/// the generator's body (one saved register instead of three) and reads the
+/// rest again after it, when it needs them.
+pub(crate) type HotFn<Y, S, E> = unsafe fn(*mut HotCall<'_, '_, Y, S, E>, S) -> Poll<FastStep<Y>>;
+
+/// The arguments of a [`HotFn`] but the value sent in: the generator, the
+/// task context, the stepper whose inner it is.
+pub(crate) struct HotCall<'a, 'b, Y, S, E> {
+    /// The generator (its hot entry's address).
+    pub(crate) data: NonNull<()>,
+    /// The context of the step.
+    pub(crate) cx: &'a mut Context<'b>,
+    /// The stepper whose inner the generator is.
+    pub(crate) leaf: StepperPtr<Y, S, E>,
+}
 
 /// A generator's hot entry, for a stepper whose inner it is: its address and
 /// its [`HotFn`]. `R` is its return type (the type of the replies it hands
@@ -386,11 +401,12 @@ impl<Y, S, E, R> HotEntry<Y, S, E, R> {
     /// The entry of the generator at `data`.
     ///
     /// # Safety
-    /// `f` must be sound to call with `data` (and the contract of
-    /// [`HotFn`]'s callers: the generator is pinned there, nothing else uses
-    /// it during the call, and `leaf` is the registration of the stepper
-    /// whose inner it is); the replies `f` hands to `finish` have return type
-    /// `R`.
+    /// `f` must be sound to call with a [`HotCall`] whose `data` is `data`
+    /// (and the contract of [`HotFn`]'s callers: the generator is pinned
+    /// there, nothing else uses it during the call, the call's `leaf` is the
+    /// registration of the stepper whose inner it is, and the `HotCall` is
+    /// valid for reads during the call); the replies `f` hands to `finish`
+    /// have return type `R`.
     pub(crate) unsafe fn new(data: NonNull<()>, f: HotFn<Y, S, E>) -> Self {
         HotEntry {
             data,
@@ -434,9 +450,15 @@ impl<Y, S, E> ErasedHot<Y, S, E> {
         input: S,
         leaf: StepperPtr<Y, S, E>,
     ) -> Poll<FastStep<Y>> {
+        let mut call = HotCall {
+            data: self.data,
+            cx,
+            leaf,
+        };
         // SAFETY: the entry's contract (`HotEntry::new`), which the stepper
-        // that installed it upholds while it is registered (caller).
-        unsafe { (self.f)(self.data, cx, input, leaf) }
+        // that installed it upholds while it is registered (caller); `call`
+        // lives until the step returns.
+        unsafe { (self.f)(&mut call, input) }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::yielder::Yielder;
 pub use crate::delegate::{GenDelegate, SameDelegate, StreamDelegate};
 pub use crate::generator::AsyncGen;
 pub use crate::handoff::{Handle, handle};
+pub use crate::output::Chained;
 
 /// The send type of a generator: `anext()` and the `Stream` view resume the
 /// body with `S::default()`, so the type named by `send = S` must have one.

@@ -8,7 +8,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::chain::{FastStep, HotEntry, Link, StepperPtr};
+use crate::chain::{ErasedHot, FastStep, HotCall, HotEntry, Link, StepperPtr};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::handoff;
 use crate::output::BodyOutput;
@@ -77,8 +77,8 @@ pub(crate) enum Hot<Y, O> {
     Finished(O),
 }
 
-/// A root's registration and the deepest stepper it has cached.
-pub(crate) type CachedChain<Y, S, E> = (StepperPtr<Y, S, E>, StepperPtr<Y, S, E>);
+/// A root's deepest stepper, cached, and the hot entry of its inner.
+pub(crate) type HotChain<Y, S, E> = (StepperPtr<Y, S, E>, ErasedHot<Y, S, E>);
 
 /// What [`AsyncGen::chain_next`] saw, once [`AsyncGen::after_chain_next`]
 /// did the chain's bookkeeping.
@@ -198,6 +198,19 @@ where
         cx: &mut Context<'_>,
         input: S,
     ) -> Hot<Y, Fut::Output> {
+        // SAFETY: the caller's contract.
+        unsafe { self.send_in(input) };
+        let poll = self.poll_fut(cx);
+        self.hot_outcome(poll)
+    }
+
+    /// Hands `input` to a body parked at a plain yield, which takes it when
+    /// polled.
+    ///
+    /// # Safety
+    /// The slot holds `Suspended`, and the body is polled next.
+    #[inline(always)]
+    unsafe fn send_in(&mut self, input: S) {
         if size_of::<S>() == 0 {
             // Moved without a write: a body polled while the slot says
             // `Suspended` was resumed (`Cell::Suspended`), and the expansion's
@@ -207,23 +220,28 @@ where
             // SAFETY: no body code runs; `Suspended` has no payload to leak.
             unsafe { self.slot.write(Cell::Sent(ManuallyDrop::new(input))) };
         }
-        let poll = self.poll_fut(cx);
-        self.hot_outcome(poll)
     }
 
     /// What a hot path saw, from the body's poll and the slot.
     #[inline(always)]
     fn hot_outcome(&mut self, poll: Poll<Fut::Output>) -> Hot<Y, Fut::Output> {
         match poll {
+            // Tested before it is taken, so that a yield costs one tag test
+            // and a step that did not yield leaves the slot untouched.
             // SAFETY: the body's poll is over.
-            Poll::Pending => match unsafe { self.slot.replace(Cell::Suspended) } {
-                Cell::Yielded(y) => Hot::Yielded(y),
-                other => {
-                    // SAFETY: as above; `Suspended` has no payload.
-                    unsafe { self.slot.write(other) };
-                    Hot::Other
+            Poll::Pending if unsafe { self.slot.peek(|c| matches!(c, Cell::Yielded(_))) } => {
+                // SAFETY: as above.
+                match unsafe { self.slot.replace(Cell::Suspended) } {
+                    Cell::Yielded(y) => Hot::Yielded(y),
+                    other => {
+                        // Not reached (tested above); put back all the same.
+                        // SAFETY: as above; `Suspended` has no payload.
+                        unsafe { self.slot.write(other) };
+                        Hot::Other
+                    }
                 }
-            },
+            }
+            Poll::Pending => Hot::Other,
             Poll::Ready(output) => Hot::Finished(output),
         }
     }
@@ -322,7 +340,7 @@ where
     /// Polls the body future once, closing the generator if it panics.
     #[inline(always)]
     fn poll_fut(&mut self, cx: &mut Context<'_>) -> Poll<Fut::Output> {
-        self.unwind_guarded(Self::drop_body, |this| {
+        self.unwind_guarded(Self::drop_body_after_panic, |this| {
             // SAFETY: every caller checked the future is live; pinned.
             unsafe { this.body() }.poll(cx)
         })
@@ -364,7 +382,7 @@ where
                 park(self, Cell::SuspendedCatch);
                 BodyStep::Done(Poll::Ready(self.yielded(y)))
             }
-            Cell::Delegating(top) | Cell::DelegatingInFlight(top) => {
+            Cell::Delegating(top) | Cell::DelegatingHot(top) | Cell::DelegatingInFlight(top) => {
                 park(self, Cell::DelegatingInFlight(top));
                 BodyStep::Delegated
             }
@@ -420,6 +438,9 @@ where
         // reads the life state (nothing has been published yet when it
         // could), and the hot outcome below replaces it (`after_pending`
         // makes any state that is not a transit state `Running`).
+        // The guard drops the body in line: the start is never inlined into
+        // a consumer's loop, and a call in its landing pad would keep the
+        // unwinding exception in a register saved for every start.
         let poll = self.unwind_guarded(Self::drop_body, |this| {
             // SAFETY: `Created` means the future is live; pinned (caller).
             let fut = unsafe { Pin::new_unchecked(&mut **this.body.get_mut()) };
@@ -538,8 +559,10 @@ where
         match unsafe { leaf.step(cx, command) } {
             Poll::Pending => ChainNext::Pending,
             Poll::Ready(FastStep::Yielded(value)) => {
+                // SAFETY: see above.
+                let parked = unsafe { self.parked_in(top) };
                 // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(Cell::Delegating(top)) };
+                unsafe { self.slot.write(parked) };
                 ChainNext::Yielded(value)
             }
             Poll::Ready(FastStep::YieldedDeeper(value)) => {
@@ -547,8 +570,10 @@ where
                     // SAFETY: see above; the step grew the chain below `leaf`.
                     unsafe { recache(top, leaf, true) };
                 }
+                // SAFETY: see above.
+                let parked = unsafe { self.parked_in(top) };
                 // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(Cell::Delegating(top)) };
+                unsafe { self.slot.write(parked) };
                 ChainNext::Yielded(value)
             }
             Poll::Ready(FastStep::Done) => {
@@ -672,7 +697,7 @@ where
         cx: &mut Context<'_>,
         command: &mut Option<Command<S, E>>,
     ) -> Poll<ReplyOf<Y, S, E, K, Fut>> {
-        match (command.take(), self.parked_root_leaf()) {
+        match (command.take(), self.hot_chain()) {
             (Some(Command::Next(s) | Command::Send(s)), Some(chain)) => {
                 match self.chain_next(cx, chain, s) {
                     Poll::Ready(FastStep::Yielded(y)) => Poll::Ready(Ok(Some(y))),
@@ -693,52 +718,71 @@ where
         }
     }
 
-    /// A root parked in a delegation whose deepest stepper it has cached:
+    /// What the slot says once a step through the chain (below our
+    /// registration `top`) yielded: `DelegatingHot` if we are the chain's
+    /// root, with its deepest stepper cached and that stepper's inner's hot
+    /// entry installed (the hot path then applies), else `Delegating`.
+    ///
+    /// # Safety
+    /// `top` is our slot's registration, our body parked in it (its
+    /// stepper, and the cached one, valid: chain.rs).
+    #[inline]
+    unsafe fn parked_in(&self, top: StepperPtr<Y, S, E>) -> Cell<Y, S, E> {
+        // SAFETY: the caller's contract.
+        let leaf = unsafe { top.cache() }.get();
+        // SAFETY: as above; a cached stepper is valid while cached.
+        if !self.driven && leaf.is_some_and(|leaf| unsafe { leaf.hot() }.is_some()) {
+            Cell::DelegatingHot(top)
+        } else {
+            Cell::Delegating(top)
+        }
+    }
+
+    /// A root parked in a delegation whose deepest stepper it has cached,
+    /// with that stepper's inner's hot entry (`DelegatingHot`):
     /// [`chain_next`](Self::chain_next) applies.
     #[inline(always)]
-    pub(crate) fn parked_root_leaf(&self) -> Option<CachedChain<Y, S, E>> {
-        if self.driven {
-            return None;
-        }
+    pub(crate) fn hot_chain(&self) -> Option<HotChain<Y, S, E>> {
         // SAFETY: no body code runs (`&self` excludes a poll).
         let top = unsafe {
             self.slot.peek(|c| match c {
-                Cell::Delegating(top) => Some(*top),
+                Cell::DelegatingHot(top) => Some(*top),
                 _ => None,
             })
         }?;
+        // Neither is ever `None` here (`Cell::DelegatingHot`); read as
+        // options all the same, so that nothing unsafe rests on the tag.
         // SAFETY: our registration is valid while our body is parked in it.
         let leaf = unsafe { top.cache() }.get()?;
-        Some((top, leaf))
+        // SAFETY: the cached stepper is valid while cached (chain.rs).
+        let hot = unsafe { leaf.hot() }?;
+        Some((leaf, hot))
     }
 
-    /// The chain's hot path: an `anext`/`asend` of a root parked in a
-    /// delegation, with its deepest stepper cached, resumes that stepper
-    /// directly. Anything but a yield is finished by the general path
+    /// The chain's hot path: an `anext`/`asend` (or `Stream` poll) of a root
+    /// parked in a delegation, with its deepest stepper cached, resumes that
+    /// stepper's inner through its hot entry. Anything but a yield is
+    /// finished by [`after_chain_next`](Self::after_chain_next) and, when a
+    /// delegation finished, the general path
     /// ([`chain_continue`](Self::chain_continue)).
     ///
-    /// `top` and `leaf` are what [`parked_root_leaf`](Self::parked_root_leaf)
-    /// answered just now.
+    /// `chain` is what [`hot_chain`](Self::hot_chain) answered just now.
     #[inline(always)]
     pub(crate) fn chain_next(
         &mut self,
         cx: &mut Context<'_>,
-        (_, leaf): CachedChain<Y, S, E>,
+        (leaf, hot): HotChain<Y, S, E>,
         input: S,
     ) -> Poll<FastStep<Y>> {
         self.unwind_guarded(Self::close_chain_after_panic, |_| {
-            // Every stepper call here: `leaf` is the deepest active stepper
-            // below our registration, cached since the chain last changed;
-            // it stays valid while our body is parked in its delegation
-            // (chain.rs). The slot still holds the registration
-            // (`Delegating`): no body code of ours runs during the step.
-            // SAFETY: see above.
-            match unsafe { leaf.hot() } {
-                // SAFETY: see above; the entry is `leaf`'s.
-                Some(hot) => unsafe { hot.step(cx, input, leaf) },
-                // SAFETY: see above.
-                None => unsafe { leaf.step_next(cx, input) },
-            }
+            // `leaf` is the deepest active stepper below our registration,
+            // cached since the chain last changed; it stays valid while our
+            // body is parked in its delegation (chain.rs). The slot still
+            // holds the registration (`DelegatingHot`): no body code of ours
+            // runs during the step. If it unwinds, every level is closed,
+            // deepest first (the hot entry relies on it).
+            // SAFETY: see above; the entry is `leaf`'s.
+            unsafe { hot.step(cx, input, leaf) }
         })
     }
 
@@ -750,9 +794,17 @@ where
     #[cold]
     #[inline(never)]
     pub(crate) fn after_chain_next(&mut self, step: Poll<FastStep<Y>>) -> ChainNext<Y> {
-        let (top, leaf) = self
-            .parked_root_leaf()
-            .expect("the chain was read before the step");
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        let top = unsafe {
+            self.slot.peek(|c| match c {
+                Cell::DelegatingHot(top) => Some(*top),
+                _ => None,
+            })
+        };
+        let top = top.expect("the chain was read before the step");
+        // SAFETY: our registration is valid while our body is parked in it.
+        let leaf = unsafe { top.cache() }.get();
+        let leaf = leaf.expect("the chain was read before the step");
         match step {
             Poll::Pending => {
                 // The step is in flight.
@@ -770,6 +822,11 @@ where
                     // SAFETY: see above; the step grew the chain below `leaf`.
                     unsafe { recache(top, leaf, true) }
                 });
+                // The new deepest stepper's inner may have no hot entry.
+                // SAFETY: as above.
+                let parked = unsafe { self.parked_in(top) };
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { self.slot.write(parked) };
                 ChainNext::Yielded(value)
             }
             Poll::Ready(FastStep::Done) => {
@@ -794,50 +851,70 @@ where
     }
 
     /// This generator's hot entry (`__hot`): one step of the inner of the
-    /// stepper `leaf`, resumed by the chain's root with `input`. Parked at a
-    /// plain yield, the step runs here and a yield is answered in place
+    /// stepper `call.leaf`, resumed by the chain's root with `input`. Parked
+    /// at a plain yield, the step runs here and a yield is answered in place
     /// (the hot path, as in `poll_resume`); any other outcome is handed to
-    /// `leaf` to finish, and any other state takes the stepper's general
-    /// step.
+    /// the stepper to finish, and any other state takes the stepper's
+    /// general step.
+    ///
+    /// Only `call` is kept across the poll of the body: the generator, the
+    /// context and the stepper are read from it again after the poll (the
+    /// compiler must, as the body could have written through any pointer it
+    /// does not know about), so that the hot path saves one register.
     ///
     /// # Safety
-    /// `data` points to this generator, pinned, and nothing else uses it
-    /// during the call; `leaf` is the registration of the stepper whose
-    /// inner it is, valid and unused by anyone else during the call.
-    unsafe fn hot_step(
-        data: NonNull<()>,
-        cx: &mut Context<'_>,
-        input: S,
-        leaf: StepperPtr<Y, S, E>,
-    ) -> Poll<FastStep<Y>> {
+    /// `call` is valid for reads during the call; `call.data` points to this
+    /// generator, pinned, and nothing else uses it during the call;
+    /// `call.leaf` is the registration of the stepper whose inner it is,
+    /// valid and unused by anyone else during the call.
+    unsafe fn hot_step(call: *mut HotCall<'_, '_, Y, S, E>, input: S) -> Poll<FastStep<Y>> {
         // SAFETY: the caller's contract.
-        let this = unsafe { &mut *data.cast::<Self>().as_ptr() };
+        let this = unsafe { Self::of_call(call) };
         if !this.is_suspended() {
             // SAFETY: the caller's contract; `this` is not used again.
-            return unsafe { Self::hot_decline(cx, input, leaf) };
+            return unsafe { Self::hot_decline(call, input) };
         }
-        // SAFETY: checked `Suspended`; pinned (caller).
-        match unsafe { this.resume_hot(cx, input) } {
+        // SAFETY: checked `Suspended`; the body is polled next.
+        unsafe { this.send_in(input) };
+        // Unguarded, unlike `poll_fut`: if the body panics, the root that
+        // made this call closes every level of its chain, this one first
+        // (`close_chain_after_panic`, around every hot step), which drops
+        // this body as `poll_fut`'s guard would, and nothing here needs a
+        // landing pad (which would keep a second register).
+        // SAFETY: `Suspended` means the body is live; pinned (caller). The
+        // context is the caller's, borrowed for the poll only.
+        let poll = unsafe { this.body().poll(&mut *(*call).cx) };
+        // SAFETY: as above; the first borrow is not used again.
+        let this = unsafe { Self::of_call(call) };
+        match this.hot_outcome(poll) {
             Hot::Yielded(value) => Poll::Ready(FastStep::Yielded(value)),
             // SAFETY: the caller's contract.
-            hot => unsafe { this.hot_finish(cx, hot, leaf) },
+            hot => unsafe { this.hot_finish(call, hot) },
         }
+    }
+
+    /// The generator a [`HotCall`] is for.
+    ///
+    /// # Safety
+    /// As for [`hot_step`](Self::hot_step); the reference must not outlive
+    /// the call, nor be used once another is made.
+    #[inline(always)]
+    unsafe fn of_call<'x>(call: *mut HotCall<'_, '_, Y, S, E>) -> &'x mut Self {
+        // SAFETY: the caller's contract.
+        unsafe { &mut *(*call).data.cast::<Self>().as_ptr() }
     }
 
     /// [`hot_step`](Self::hot_step) of a generator not parked at a plain
     /// yield: the stepper's general step.
     ///
     /// # Safety
-    /// As for [`StepperPtr::step`] on `leaf`.
+    /// As for [`hot_step`](Self::hot_step), the generator not used by the
+    /// caller any more.
     #[cold]
     #[inline(never)]
-    unsafe fn hot_decline(
-        cx: &mut Context<'_>,
-        input: S,
-        leaf: StepperPtr<Y, S, E>,
-    ) -> Poll<FastStep<Y>> {
-        // SAFETY: the caller's contract.
-        unsafe { leaf.step_next(cx, input) }
+    unsafe fn hot_decline(call: *mut HotCall<'_, '_, Y, S, E>, input: S) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract: `call` and its stepper are valid.
+        unsafe { (*call).leaf.step_next(&mut *(*call).cx, input) }
     }
 
     /// [`hot_step`](Self::hot_step)'s step ended otherwise than at a plain
@@ -849,10 +926,11 @@ where
     #[inline(never)]
     unsafe fn hot_finish(
         &mut self,
-        cx: &mut Context<'_>,
+        call: *mut HotCall<'_, '_, Y, S, E>,
         hot: Hot<Y, Fut::Output>,
-        leaf: StepperPtr<Y, S, E>,
     ) -> Poll<FastStep<Y>> {
+        // SAFETY: the caller's contract: `call` is valid.
+        let (cx, leaf) = unsafe { (&mut *(*call).cx, (*call).leaf) };
         let mut reply = Some(self.answer(cx, hot));
         // SAFETY: the caller's contract; `reply` holds a reply of this
         // generator's types, which `leaf`'s inner has.
@@ -918,20 +996,35 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
         }
     }
 
+    /// [`drop_body`](Self::drop_body) after the body's poll panicked. Out
+    /// of line: in line, it would count against inlining the hot paths
+    /// whose landing pad calls it into the consumer's loop.
+    #[cold]
+    #[inline(never)]
+    fn drop_body_after_panic(&mut self) {
+        self.drop_body();
+    }
+
     /// The registration in the slot, if the body is parked in a chain
     /// delegation.
     fn registration(&self) -> Option<StepperPtr<Y, S, E>> {
         // SAFETY: no body code runs (`&self` excludes the `&mut` a poll needs).
         unsafe {
             self.slot.peek(|c| match c {
-                Cell::Delegating(p) | Cell::DelegatingInFlight(p) => Some(*p),
+                Cell::Delegating(p) | Cell::DelegatingHot(p) | Cell::DelegatingInFlight(p) => {
+                    Some(*p)
+                }
                 _ => None,
             })
         }
     }
 
     /// After a panic unwound out of a step of our chain: every level below
-    /// closes, deepest first, then this one.
+    /// closes, deepest first, then this one. (Out of line: it runs only
+    /// while unwinding, and in line it would make the consumer's loop, where
+    /// the chain's hot path is, too big to inline its other paths.)
+    #[cold]
+    #[inline(never)]
     fn close_chain_after_panic(&mut self) {
         if let Some(top) = self.registration() {
             // SAFETY: our registration is valid while our body exists.
@@ -983,7 +1076,7 @@ impl Tag {
             Cell::Suspended => Tag::Suspended,
             Cell::SuspendedLoose => Tag::SuspendedLoose,
             Cell::SuspendedCatch => Tag::SuspendedCatch,
-            Cell::Delegating(_) => Tag::Delegating,
+            Cell::Delegating(_) | Cell::DelegatingHot(_) => Tag::Delegating,
             Cell::Closed => Tag::Closed,
             // A step in flight; the transit states are only ever seen while
             // the body is polled.
@@ -1031,7 +1124,8 @@ where
                 Cell::Suspended
                 | Cell::SuspendedLoose
                 | Cell::SuspendedCatch
-                | Cell::Delegating(_) => GenState::Suspended,
+                | Cell::Delegating(_)
+                | Cell::DelegatingHot(_) => GenState::Suspended,
                 Cell::Closed => GenState::Closed,
                 _ => GenState::Running,
             })
@@ -1097,7 +1191,14 @@ impl<Y, S, E, K, Fut> Link<Y, S, E> for AsyncGen<Y, S, E, K, Fut> {
         // SAFETY: our registration and those below it are valid while our
         // body is parked in its delegation.
         unsafe { top.cache() }.set(None);
-        if !driven {
+        if driven {
+            // SAFETY: no body code runs (`&mut self`).
+            if unsafe { this.slot.peek(|c| matches!(c, Cell::DelegatingHot(_))) } {
+                // No cache any more: not hot.
+                // SAFETY: no body code runs; a registration has no payload.
+                unsafe { this.slot.write(Cell::Delegating(top)) };
+            }
+        } else {
             // Driven, its tag was not kept up to date: read it off the chain.
             // SAFETY: as above.
             let cell = match unsafe { top.chain_state() } {

@@ -65,6 +65,9 @@ pub trait BodyOutput<K>: Sized {
     type Error;
     /// The `Stream` item for a yielded `Y`: `Y`, or `Result<Y, Error>`.
     type Item<Y>;
+    /// The body may delegate (its kind is [`Chained`]).
+    #[doc(hidden)]
+    const CHAIN: bool = false;
     /// Splits the output into returned or raised.
     fn into_result(self) -> Result<Self::Return, Self::Error>;
     /// The inverse of [`into_result`](Self::into_result).
@@ -100,6 +103,51 @@ impl<T, E, P: StopPolicy<E>> BodyOutput<Fallible<P>> for Result<T, E> {
     #[inline]
     fn error_item<Y>(error: E) -> Result<Y, E> {
         Err(error)
+    }
+}
+
+/// The kind `K` of a body that may delegate: the macro wraps the kind in it
+/// when `yield_from_!`, `yield_from_catch_!` or `co!()` appears in the
+/// body's tokens. The outcome is `K`'s; only the `Stream` view differs: it
+/// keeps the delegation chain's hot path in line (where a body that never
+/// delegates would pay for it with a consumer's loop too big to inline the
+/// rest). A body that delegates without it still does, on the general path.
+#[doc(hidden)]
+pub struct Chained<K>(PhantomData<K>);
+
+impl<K> Chained<K> {
+    /// The chained form of `kind`.
+    #[inline(always)]
+    pub fn new(kind: K) -> Self {
+        let _ = kind;
+        Chained(PhantomData)
+    }
+}
+
+impl<T: BodyOutput<K>, K> BodyOutput<Chained<K>> for T {
+    type Return = T::Return;
+    type Error = T::Error;
+    type Item<Y> = T::Item<Y>;
+    const CHAIN: bool = true;
+    #[inline]
+    fn into_result(self) -> Result<Self::Return, Self::Error> {
+        BodyOutput::<K>::into_result(self)
+    }
+    #[inline]
+    fn from_result(result: Result<Self::Return, Self::Error>) -> Self {
+        <T as BodyOutput<K>>::from_result(result)
+    }
+    #[inline]
+    fn is_stop(error: &Self::Error) -> bool {
+        <T as BodyOutput<K>>::is_stop(error)
+    }
+    #[inline]
+    fn item<Y>(value: Y) -> Self::Item<Y> {
+        <T as BodyOutput<K>>::item(value)
+    }
+    #[inline]
+    fn error_item<Y>(error: Self::Error) -> Self::Item<Y> {
+        <T as BodyOutput<K>>::error_item(error)
     }
 }
 

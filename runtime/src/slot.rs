@@ -48,6 +48,15 @@ pub(crate) enum Cell<Y, S, E> {
     /// Parked in a chain delegation (its registration), the chain
     /// suspended at a yield.
     Delegating(StepperPtr<Y, S, E>),
+    /// As `Delegating`, for a generator that drives its own chain (the
+    /// chain's *root*, not driven by an outer one) and has cached its
+    /// deepest stepper, whose inner has a hot entry: the root resumes that
+    /// entry on one tag test. Only the root writes it, after a step through
+    /// the chain, having checked the three; a hot step that yields keeps it
+    /// (nothing changed), every other outcome writes another tag, and so
+    /// does marking the generator driven. (The hot path reads the cache and
+    /// the entry as options all the same: nothing unsafe rests on the tag.)
+    DelegatingHot(StepperPtr<Y, S, E>),
     /// Parked in a chain delegation, a step through the chain in flight.
     DelegatingInFlight(StepperPtr<Y, S, E>),
     /// In transit to the body: the value sent in to a body parked at the

@@ -29,7 +29,23 @@ where
         // SAFETY: nothing here moves the generator or its body.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.is_suspended() {
-            return poll_next_cold(this, cx);
+            // A root parked in a delegation with a hot leaf: the chain's hot
+            // path, in line too, for a body that may delegate (only: in line
+            // it makes the consumer's loop too big to inline the body's poll
+            // with it; `poll_next_cold` takes it for the others).
+            let chain = match <Fut::Output as BodyOutput<K>>::CHAIN {
+                true => this.hot_chain(),
+                false => None,
+            };
+            let Some(chain) = chain else {
+                return poll_next_cold(this, cx);
+            };
+            return match this.chain_next(cx, chain, S::default()) {
+                Poll::Ready(FastStep::Yielded(y)) => {
+                    Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
+                }
+                step => chain_item_cold(this, cx, step),
+            };
         }
         // SAFETY: checked `Suspended`; pinned (we came through a pin).
         match unsafe { this.resume_hot(cx, S::default()) } {
@@ -79,9 +95,10 @@ where
 }
 
 /// `poll_next` of a generator that is neither suspended nor created: a root
-/// parked in a delegation whose deepest stepper is cached resumes that
-/// stepper's inner with one indirect call; any other state goes on to the
-/// general path.
+/// parked in a delegation with a hot leaf (`DelegatingHot`) resumes that
+/// leaf's inner with one indirect call; any other state goes on to the
+/// general path. (A body that may delegate takes this path in line, in
+/// `poll_next`.)
 #[inline(never)]
 fn poll_next_chain<Y, S, E, K, Fut>(
     this: &mut AsyncGen<Y, S, E, K, Fut>,
@@ -92,9 +109,7 @@ where
     Fut: Future,
     Fut::Output: BodyOutput<K, Error = E>,
 {
-    let Some(chain) = this.parked_root_leaf() else {
-        // Not parked in a delegation, driven, or nothing cached (yet, or
-        // any more): the general path, which walks the chain again.
+    let Some(chain) = this.hot_chain() else {
         return poll_next_slow(this, cx);
     };
     match this.chain_next(cx, chain, S::default()) {

@@ -462,7 +462,7 @@ impl<Y, S, E> Progress<Y, S, E> {
         // while the generator polls or drops the body).
         let ours = unsafe {
             self.slot.peek(|c| {
-                matches!(c, Cell::Delegating(p) | Cell::DelegatingInFlight(p) if *p == registration)
+                matches!(c, Cell::Delegating(p) | Cell::DelegatingHot(p) | Cell::DelegatingInFlight(p) if *p == registration)
             })
         };
         if ours {
