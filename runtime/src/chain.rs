@@ -152,8 +152,10 @@ pub(crate) struct StepperHeader<Y, S, E> {
     cache: Cell<Option<StepperPtr<Y, S, E>>>,
     /// The inner's hot entry, once the inner has been started (if it has
     /// one): the root resumes a leaf parked at a plain yield through it,
-    /// with one indirect call.
-    hot: Cell<Option<ErasedHot<Y, S, E>>>,
+    /// with one indirect call. Until then (and for an inner without one) an
+    /// entry that declines to the stepper's general step, so that the root
+    /// has nothing to test before the call.
+    hot: Cell<ErasedHot<Y, S, E>>,
 }
 
 impl<Y, S, E> StepperHeader<Y, S, E> {
@@ -166,21 +168,23 @@ impl<Y, S, E> StepperHeader<Y, S, E> {
         StepperHeader {
             ops: OpsPtr(NonNull::from(ops)),
             cache: Cell::new(None),
-            hot: Cell::new(None),
+            hot: Cell::new(ErasedHot::DECLINE),
         }
     }
 
-    /// Installs the inner's hot entry (`None`: it has none).
+    /// Installs the inner's hot entry (`None`: it has none, and the entry
+    /// declines to the stepper's general step).
     ///
     /// # Safety
     /// The entry must come from the stepper's inner, whose return type is
     /// the `R` that the stepper's `finish` expects, and that inner must stay
     /// pinned at its address for as long as this header is registered.
     pub(crate) unsafe fn set_hot<R>(&self, entry: Option<HotEntry<Y, S, E, R>>) {
-        self.hot.set(entry.map(|e| ErasedHot {
-            data: e.data,
-            f: e.f,
-        }));
+        self.hot
+            .set(entry.map_or(ErasedHot::DECLINE, |e| ErasedHot {
+                data: e.data,
+                f: e.f,
+            }));
     }
 }
 /// A registration: a thin pointer to a registered stepper's header.
@@ -274,12 +278,13 @@ impl<Y, S, E> StepperPtr<Y, S, E> {
         unsafe { (self.ops().finish)(self.0, reply) }
     }
 
-    /// The hot entry of this stepper's inner, if it has one and was started.
+    /// The hot entry of this stepper's inner (one that declines to the
+    /// general step if the inner has none or was not started).
     ///
     /// # Safety
     /// As for [`step`](Self::step).
     #[inline(always)]
-    pub(crate) unsafe fn hot(self) -> Option<ErasedHot<Y, S, E>> {
+    pub(crate) unsafe fn hot(self) -> ErasedHot<Y, S, E> {
         // SAFETY: the header is alive (caller); a `Cell` field is only ever
         // accessed through shared references.
         unsafe { (*self.0.as_ptr()).hot.get() }
@@ -398,7 +403,8 @@ pub struct HotEntry<Y, S, E, R> {
 }
 
 impl<Y, S, E, R> HotEntry<Y, S, E, R> {
-    /// The entry of the generator at `data`.
+    /// The entry of the generator at `data` (an address inside it that `f`
+    /// knows how to find the generator from).
     ///
     /// # Safety
     /// `f` must be sound to call with a [`HotCall`] whose `data` is `data`
@@ -437,6 +443,13 @@ unsafe impl<Y: Send, S: Send, E: Send> Send for ErasedHot<Y, S, E> {}
 unsafe impl<Y: Send, S: Send, E: Send> Sync for ErasedHot<Y, S, E> {}
 
 impl<Y, S, E> ErasedHot<Y, S, E> {
+    /// The entry of a stepper whose inner has no hot entry (or has not
+    /// started): every step is the stepper's general step.
+    const DECLINE: Self = ErasedHot {
+        data: NonNull::dangling(),
+        f: decline,
+    };
+
     /// One step of the leaf `leaf`, whose inner's entry this is, resumed
     /// with `input`.
     ///
@@ -460,6 +473,24 @@ impl<Y, S, E> ErasedHot<Y, S, E> {
         // lives until the step returns.
         unsafe { (self.f)(&mut call, input) }
     }
+}
+
+/// The [`HotFn`] of [`ErasedHot::DECLINE`] (and of a hot entry whose
+/// generator is not parked at a plain yield): the general step of the
+/// stepper `call.leaf`, resumed with `input`. It never reads `call.data`.
+///
+/// # Safety
+/// As for any [`HotFn`]: `call` is valid for reads during the call, and its
+/// `leaf` is a live, pinned stepper that nothing else uses during the call.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn decline<Y, S, E>(
+    call: *mut HotCall<'_, '_, Y, S, E>,
+    input: S,
+) -> Poll<FastStep<Y>> {
+    // SAFETY: the caller's contract; the context is the caller's, borrowed
+    // for the step only.
+    unsafe { (*call).leaf.step_next(&mut *(*call).cx, input) }
 }
 
 /// What a generator shows the chain about itself. Implemented by the

@@ -8,7 +8,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::chain::{ErasedHot, FastStep, HotCall, HotEntry, Link, StepperPtr};
+use crate::chain::{ErasedHot, FastStep, HotCall, HotEntry, Link, StepperPtr, decline};
 use crate::error::{Error, Rejected, RuntimeError, Thrown, TypeError};
 use crate::handoff;
 use crate::output::BodyOutput;
@@ -720,8 +720,9 @@ where
 
     /// What the slot says once a step through the chain (below our
     /// registration `top`) yielded: `DelegatingHot` if we are the chain's
-    /// root, with its deepest stepper cached and that stepper's inner's hot
-    /// entry installed (the hot path then applies), else `Delegating`.
+    /// root, with its deepest stepper cached (the hot path then applies,
+    /// through that stepper's hot entry, which declines to its general step
+    /// if its inner has none), else `Delegating`.
     ///
     /// # Safety
     /// `top` is our slot's registration, our body parked in it (its
@@ -730,16 +731,15 @@ where
     unsafe fn parked_in(&self, top: StepperPtr<Y, S, E>) -> Cell<Y, S, E> {
         // SAFETY: the caller's contract.
         let leaf = unsafe { top.cache() }.get();
-        // SAFETY: as above; a cached stepper is valid while cached.
-        if !self.driven && leaf.is_some_and(|leaf| unsafe { leaf.hot() }.is_some()) {
+        if !self.driven && leaf.is_some() {
             Cell::DelegatingHot(top)
         } else {
             Cell::Delegating(top)
         }
     }
 
-    /// A root parked in a delegation whose deepest stepper it has cached,
-    /// with that stepper's inner's hot entry (`DelegatingHot`):
+    /// A root parked in a delegation whose deepest stepper it has cached
+    /// (`DelegatingHot`), and that stepper's hot entry:
     /// [`chain_next`](Self::chain_next) applies.
     #[inline(always)]
     pub(crate) fn hot_chain(&self) -> Option<HotChain<Y, S, E>> {
@@ -750,12 +750,12 @@ where
                 _ => None,
             })
         }?;
-        // Neither is ever `None` here (`Cell::DelegatingHot`); read as
-        // options all the same, so that nothing unsafe rests on the tag.
+        // Never `None` here (`Cell::DelegatingHot`); read as an option all
+        // the same, so that nothing unsafe rests on the tag.
         // SAFETY: our registration is valid while our body is parked in it.
         let leaf = unsafe { top.cache() }.get()?;
         // SAFETY: the cached stepper is valid while cached (chain.rs).
-        let hot = unsafe { leaf.hot() }?;
+        let hot = unsafe { leaf.hot() };
         Some((leaf, hot))
     }
 
@@ -863,16 +863,18 @@ where
     /// does not know about), so that the hot path saves one register.
     ///
     /// # Safety
-    /// `call` is valid for reads during the call; `call.data` points to this
-    /// generator, pinned, and nothing else uses it during the call;
+    /// `call` is valid for reads during the call; `call.data` points to the
+    /// body of this generator (as `__hot` made it, from a pointer to the
+    /// whole generator), pinned, and nothing else uses it during the call;
     /// `call.leaf` is the registration of the stepper whose inner it is,
     /// valid and unused by anyone else during the call.
     unsafe fn hot_step(call: *mut HotCall<'_, '_, Y, S, E>, input: S) -> Poll<FastStep<Y>> {
         // SAFETY: the caller's contract.
         let this = unsafe { Self::of_call(call) };
         if !this.is_suspended() {
-            // SAFETY: the caller's contract; `this` is not used again.
-            return unsafe { Self::hot_decline(call, input) };
+            // SAFETY: the caller's contract (that of every `HotFn`); `this`
+            // is not used again.
+            return unsafe { decline(call, input) };
         }
         // SAFETY: checked `Suspended`; the body is polled next.
         unsafe { this.send_in(input) };
@@ -900,22 +902,20 @@ where
     /// the call, nor be used once another is made.
     #[inline(always)]
     unsafe fn of_call<'x>(call: *mut HotCall<'_, '_, Y, S, E>) -> &'x mut Self {
-        // SAFETY: the caller's contract.
-        unsafe { &mut *(*call).data.cast::<Self>().as_ptr() }
+        // SAFETY: the caller's contract: `data` is this generator's body
+        // (`__hot`), derived from a pointer to the whole generator.
+        unsafe {
+            &mut *(*call)
+                .data
+                .cast::<u8>()
+                .sub(Self::BODY_OFFSET)
+                .cast::<Self>()
+                .as_ptr()
+        }
     }
 
-    /// [`hot_step`](Self::hot_step) of a generator not parked at a plain
-    /// yield: the stepper's general step.
-    ///
-    /// # Safety
-    /// As for [`hot_step`](Self::hot_step), the generator not used by the
-    /// caller any more.
-    #[cold]
-    #[inline(never)]
-    unsafe fn hot_decline(call: *mut HotCall<'_, '_, Y, S, E>, input: S) -> Poll<FastStep<Y>> {
-        // SAFETY: the caller's contract: `call` and its stepper are valid.
-        unsafe { (*call).leaf.step_next(&mut *(*call).cx, input) }
-    }
+    /// Where the body is in the generator: a hot entry's address.
+    const BODY_OFFSET: usize = core::mem::offset_of!(Self, body);
 
     /// [`hot_step`](Self::hot_step)'s step ended otherwise than at a plain
     /// yield: answered as a call, and the reply handed to the stepper.
@@ -1168,9 +1168,15 @@ where
     fn __hot(self: Pin<&mut Self>, _: Internal) -> Option<HotEntry<Y, S, E, Self::Return>> {
         // SAFETY: only the address is taken; nothing is moved out of the
         // pin, and the entry's users keep the generator where it is.
-        let data = NonNull::from(unsafe { self.get_unchecked_mut() }).cast();
-        // SAFETY: `hot_step` is made for this type at `data`, and hands
-        // `finish` replies of this generator's types.
+        let this = NonNull::from(unsafe { self.get_unchecked_mut() });
+        // The entry's address is the body's, so that the hot step hands it
+        // to the body's poll as it is; the generator is found again by
+        // subtracting the offset (`of_call`). Computed from the pointer to
+        // the whole generator, whose provenance the subtraction needs.
+        // SAFETY: the body is a field of the generator `this` points to.
+        let data = unsafe { this.cast::<u8>().add(Self::BODY_OFFSET) }.cast();
+        // SAFETY: `hot_step` is made for this type with `data` at its body,
+        // and hands `finish` replies of this generator's types.
         Some(unsafe { HotEntry::new(data, Self::hot_step) })
     }
 }
