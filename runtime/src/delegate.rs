@@ -25,7 +25,7 @@ use futures_core::Stream;
 use crate::chain::{Below, FastStep, StepperHeader, StepperOps, StepperPtr};
 use crate::error::{DelegateError, Error, RuntimeError, Thrown};
 use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
-use crate::step::{Command, Internal, Reply, StepKind};
+use crate::step::{Command, Continue, Internal, Reply, StepKind};
 
 /// What the outer asks of the inner on one resumption.
 #[derive(Debug)]
@@ -368,6 +368,13 @@ where
                     // A throw or close: the inner sees the call begin.
                     inner.as_mut().on_call(kind == Some(StepKind::Close));
                     kind
+                }
+                Some(Command::Continue(Continue(StepKind::ThrowExit))) => {
+                    // A chain's step that began as `athrow(GeneratorExit)`,
+                    // continued at this level after a deeper delegation
+                    // finished: this level closes its inner too.
+                    *command = Some(Command::Continue(Continue(StepKind::Close)));
+                    Some(StepKind::Close)
                 }
                 other => other.as_ref().map(Command::kind),
             }

@@ -31,6 +31,12 @@ pub(crate) enum StepKind {
     Next,
     /// `athrow`.
     Throw,
+    /// `athrow(GeneratorExit)`: reported by the generator like any throw,
+    /// but a delegation forwards it to its inner as a close (PEP 380: the
+    /// delegating level closes its inner, then `GeneratorExit` goes on in
+    /// it), also to the levels of a chain continued after a deeper one
+    /// finished.
+    ThrowExit,
     /// `aclose`.
     Close,
 }
@@ -44,6 +50,7 @@ impl<S, E> Command<S, E> {
     pub(crate) fn kind(&self) -> StepKind {
         match self {
             Command::Next(_) | Command::Send(_) => StepKind::Next,
+            Command::Throw(Thrown::GeneratorExit) => StepKind::ThrowExit,
             Command::Throw(_) => StepKind::Throw,
             Command::Close => StepKind::Close,
             Command::Continue(Continue(kind)) => *kind,
