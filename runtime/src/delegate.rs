@@ -451,6 +451,14 @@ where
         if this.outcome.is_some() {
             return Below::Inactive;
         }
+        if !this.started {
+            // Not entered yet: its first step (which starts the call on the
+            // inner) must go through this stepper, even if the inner is
+            // already parked in a delegation of its own (a generator started
+            // elsewhere, then delegated to): its chain is reached from here
+            // once that step has run.
+            return Below::Leaf(this.inner.state());
+        }
         match this
             .inner
             .__link(Internal::new())
