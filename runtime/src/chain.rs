@@ -385,7 +385,7 @@ pub(crate) type HotFn<Y, S, E> = unsafe fn(*mut HotCall<'_, '_, Y, S, E>, S) -> 
 /// The arguments of a [`HotFn`] but the value sent in: the generator, the
 /// task context, the stepper whose inner it is.
 pub(crate) struct HotCall<'a, 'b, Y, S, E> {
-    /// The generator (its hot entry's address).
+    /// The hot entry's address (for agen's generator, its body's).
     pub(crate) data: NonNull<()>,
     /// The context of the step.
     pub(crate) cx: &'a mut Context<'b>,

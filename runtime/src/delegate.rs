@@ -25,7 +25,7 @@ use futures_core::Stream;
 use crate::chain::{Below, FastStep, StepperHeader, StepperOps, StepperPtr};
 use crate::error::{DelegateError, Error, RuntimeError, Thrown};
 use crate::protocol::{AsyncGenerator, GenReply, GeneratorOutput};
-use crate::step::{Command, Continue, Internal, Reply, StepKind};
+use crate::step::{Command, Internal, Reply, StepKind};
 
 /// What the outer asks of the inner on one resumption.
 #[derive(Debug)]
@@ -359,24 +359,18 @@ where
                 // Later `anext`s and `asend`s, the common case, need nothing.
                 Some(Command::Next(_) | Command::Send(_)) => Some(StepKind::Next),
                 Some(Command::Throw(_) | Command::Close) => {
-                    if let Some(Command::Throw(Thrown::GeneratorExit)) = command {
-                        // PEP 380: `GeneratorExit` thrown at the delegation
-                        // closes the inner; it then goes on in the outer.
-                        *command = Some(Command::Close);
-                    }
+                    *command = command.take().map(Command::forwarded);
                     let kind = command.as_ref().map(Command::kind);
                     // A throw or close: the inner sees the call begin.
                     inner.as_mut().on_call(kind == Some(StepKind::Close));
                     kind
                 }
-                Some(Command::Continue(Continue(StepKind::ThrowExit))) => {
-                    // A chain's step that began as `athrow(GeneratorExit)`,
-                    // continued at this level after a deeper delegation
-                    // finished: this level closes its inner too.
-                    *command = Some(Command::Continue(Continue(StepKind::Close)));
-                    Some(StepKind::Close)
+                // A continuation (of a step that began as
+                // `athrow(GeneratorExit)`, this level closes its inner too).
+                _ => {
+                    *command = command.take().map(Command::forwarded);
+                    command.as_ref().map(Command::kind)
                 }
-                other => other.as_ref().map(Command::kind),
             }
         };
         let closing = kind == Some(StepKind::Close);

@@ -537,10 +537,8 @@ where
     }
 
     /// One step of `leaf`, the deepest active stepper below our
-    /// registration `top`, with the chain's bookkeeping: the slot says the
-    /// step is in flight while it runs; a yield that grew the chain extends
-    /// the cache; a finished delegation drops it (the finished stepper is
-    /// inactive and ends the next walk). A driven generator keeps no cache.
+    /// registration `top`: the slot says the step is in flight while it
+    /// runs, and [`settle`](Self::settle) does the chain's bookkeeping.
     #[inline(always)]
     fn step_leaf(
         &mut self,
@@ -556,34 +554,58 @@ where
         // its cache since it last changed; both stay valid while our body is
         // parked in its delegation (chain.rs).
         // SAFETY: see above.
-        match unsafe { leaf.step(cx, command) } {
-            Poll::Pending => ChainNext::Pending,
-            Poll::Ready(FastStep::Yielded(value)) => {
-                // SAFETY: see above.
-                let parked = unsafe { self.parked_in(top) };
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(parked) };
-                ChainNext::Yielded(value)
-            }
-            Poll::Ready(FastStep::YieldedDeeper(value)) => {
-                if !self.driven {
-                    // SAFETY: see above; the step grew the chain below `leaf`.
-                    unsafe { recache(top, leaf, true) };
-                }
-                // SAFETY: see above.
-                let parked = unsafe { self.parked_in(top) };
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(parked) };
-                ChainNext::Yielded(value)
-            }
+        let step = unsafe { leaf.step(cx, command) };
+        // SAFETY: see above; the slot says the step is in flight.
+        unsafe { self.settle(top, leaf, step) }
+    }
+
+    /// The chain's bookkeeping after a step of `leaf`, the deepest active
+    /// stepper below our registration `top`, for the general path
+    /// ([`step_leaf`](Self::step_leaf)) and the hot one
+    /// ([`after_chain_next`](Self::after_chain_next)) alike: a yield parks
+    /// us in the delegation again (hot if we are the root with a cache); a
+    /// yield that grew the chain extends the cache; a finished delegation
+    /// drops it (the finished stepper is inactive and ends the next walk);
+    /// a step that waits leaves the slot saying it is in flight. A driven
+    /// generator keeps no cache.
+    ///
+    /// # Safety
+    /// The slot holds `DelegatingInFlight(top)`; `top` and `leaf` are valid
+    /// while our body is parked in its delegation (chain.rs). With a step
+    /// that grew the chain, this runs user code (the new deepest inner's
+    /// `state()`): the caller guards it.
+    #[inline(always)]
+    unsafe fn settle(
+        &mut self,
+        top: StepperPtr<Y, S, E>,
+        leaf: StepperPtr<Y, S, E>,
+        step: Poll<FastStep<Y>>,
+    ) -> ChainNext<Y> {
+        let value = match step {
+            Poll::Pending => return ChainNext::Pending,
             Poll::Ready(FastStep::Done) => {
                 if !self.driven {
-                    // SAFETY: see above; `leaf`'s delegation finished.
+                    // SAFETY: the caller's contract; `leaf`'s delegation
+                    // finished.
                     unsafe { recache(top, leaf, false) };
                 }
-                ChainNext::Continue
+                return ChainNext::Continue;
             }
-        }
+            Poll::Ready(FastStep::Yielded(value)) => value,
+            Poll::Ready(FastStep::YieldedDeeper(value)) => {
+                if !self.driven {
+                    // SAFETY: the caller's contract; the step grew the chain
+                    // below `leaf`.
+                    unsafe { recache(top, leaf, true) };
+                }
+                value
+            }
+        };
+        // SAFETY: the caller's contract.
+        let parked = unsafe { self.parked_in(top) };
+        // SAFETY: no body code runs; a registration has no payload.
+        unsafe { self.slot.write(parked) };
+        ChainNext::Yielded(value)
     }
 
     /// Starts a step for `command` (off the hot path).
@@ -743,13 +765,7 @@ where
     /// [`chain_next`](Self::chain_next) applies.
     #[inline(always)]
     pub(crate) fn hot_chain(&self) -> Option<HotChain<Y, S, E>> {
-        // SAFETY: no body code runs (`&self` excludes a poll).
-        let top = unsafe {
-            self.slot.peek(|c| match c {
-                Cell::DelegatingHot(top) => Some(*top),
-                _ => None,
-            })
-        }?;
+        let top = self.hot_registration()?;
         // Never `None` here (`Cell::DelegatingHot`); read as an option all
         // the same, so that nothing unsafe rests on the tag.
         // SAFETY: our registration is valid while our body is parked in it.
@@ -794,49 +810,21 @@ where
     #[cold]
     #[inline(never)]
     pub(crate) fn after_chain_next(&mut self, step: Poll<FastStep<Y>>) -> ChainNext<Y> {
-        // SAFETY: no body code runs (`&self` excludes a poll).
-        let top = unsafe {
-            self.slot.peek(|c| match c {
-                Cell::DelegatingHot(top) => Some(*top),
-                _ => None,
-            })
-        };
+        let top = self.hot_registration();
         let top = top.expect("the chain was read before the step");
         // SAFETY: our registration is valid while our body is parked in it.
         let leaf = unsafe { top.cache() }.get();
         let leaf = leaf.expect("the chain was read before the step");
-        match step {
-            Poll::Pending => {
-                // The step is in flight.
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-                ChainNext::Pending
-            }
-            Poll::Ready(FastStep::Yielded(value)) => ChainNext::Yielded(value),
-            Poll::Ready(FastStep::YieldedDeeper(value)) => {
-                // The registration and every one below it stay valid while
-                // our body is parked in its delegation (chain.rs). The walk
-                // runs user code (the new deepest inner's `state()`): guarded
-                // as `step_leaf` is inside `poll_chain`.
-                self.unwind_guarded(Self::close_chain_after_panic, |_| {
-                    // SAFETY: see above; the step grew the chain below `leaf`.
-                    unsafe { recache(top, leaf, true) }
-                });
-                // The new deepest stepper's inner may have no hot entry.
-                // SAFETY: as above.
-                let parked = unsafe { self.parked_in(top) };
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(parked) };
-                ChainNext::Yielded(value)
-            }
-            Poll::Ready(FastStep::Done) => {
-                // SAFETY: no body code runs; a registration has no payload.
-                unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
-                // SAFETY: as above; `leaf`'s delegation finished.
-                unsafe { recache(top, leaf, false) };
-                ChainNext::Continue
-            }
-        }
+        // SAFETY: no body code runs; a registration has no payload.
+        unsafe { self.slot.write(Cell::DelegatingInFlight(top)) };
+        // Extending the cache runs user code (the new deepest inner's
+        // `state()`): guarded as `step_leaf` is inside `poll_chain`.
+        self.unwind_guarded(Self::close_chain_after_panic, |this| {
+            // SAFETY: the slot says the step is in flight; the registration
+            // and every one below it stay valid while our body is parked in
+            // its delegation (chain.rs).
+            unsafe { this.settle(top, leaf, step) }
+        })
     }
 
     /// After [`chain_next`](Self::chain_next) finished a delegation: the
@@ -1014,6 +1002,18 @@ impl<Y, S, E, K, Fut> AsyncGen<Y, S, E, K, Fut> {
                 Cell::Delegating(p) | Cell::DelegatingHot(p) | Cell::DelegatingInFlight(p) => {
                     Some(*p)
                 }
+                _ => None,
+            })
+        }
+    }
+
+    /// Our registration, if the slot says `DelegatingHot`.
+    #[inline(always)]
+    fn hot_registration(&self) -> Option<StepperPtr<Y, S, E>> {
+        // SAFETY: no body code runs (`&self` excludes a poll).
+        unsafe {
+            self.slot.peek(|c| match c {
+                Cell::DelegatingHot(top) => Some(*top),
                 _ => None,
             })
         }
@@ -1198,8 +1198,7 @@ impl<Y, S, E, K, Fut> Link<Y, S, E> for AsyncGen<Y, S, E, K, Fut> {
         // body is parked in its delegation.
         unsafe { top.cache() }.set(None);
         if driven {
-            // SAFETY: no body code runs (`&mut self`).
-            if unsafe { this.slot.peek(|c| matches!(c, Cell::DelegatingHot(_))) } {
+            if this.hot_registration().is_some() {
                 // No cache any more: not hot.
                 // SAFETY: no body code runs; a registration has no payload.
                 unsafe { this.slot.write(Cell::Delegating(top)) };

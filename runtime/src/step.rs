@@ -57,6 +57,21 @@ impl<S, E> Command<S, E> {
         }
     }
 
+    /// What a delegation hands its inner for this command: PEP 380 turns
+    /// `athrow(GeneratorExit)` at a `yield from` into a close of the inner
+    /// (`GeneratorExit` then goes on in the delegating generator), for the
+    /// call itself and for a chain's step continued after a deeper level
+    /// finished; every other command is handed on as it is.
+    pub(crate) fn forwarded(self) -> Self {
+        match self {
+            Command::Throw(Thrown::GeneratorExit) => Command::Close,
+            Command::Continue(Continue(StepKind::ThrowExit)) => {
+                Command::Continue(Continue(StepKind::Close))
+            }
+            other => other,
+        }
+    }
+
     /// A new call (not a continuation of a step in flight).
     pub(crate) fn is_call(&self) -> bool {
         !matches!(self, Command::Continue(_))

@@ -40,6 +40,10 @@ where
             let Some(chain) = chain else {
                 return poll_next_cold(this, cx);
             };
+            // Written out here and in `poll_next_chain` rather than shared
+            // through an `#[inline(always)]` helper: the same code, but LLVM
+            // lays the consumer's loop out worse (measured: delegate 85
+            // against 79 instructions per item, forward 65 against 59).
             return match this.chain_next(cx, chain, S::default()) {
                 Poll::Ready(FastStep::Yielded(y)) => {
                     Poll::Ready(Some(<Fut::Output as BodyOutput<K>>::item(y)))
